@@ -1,0 +1,59 @@
+package io.backupkit;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything about one backup, stored as {@code manifest.json}, the last entry of its archive.
+ *
+ * @param formatVersion     the archive format version; readers refuse versions they do not know
+ * @param id                the backup id: UTC time then a random suffix, so ids sort by time
+ * @param createdAt         when the backup started
+ * @param snapshotAt        the point in time the data reflects
+ * @param source            the source database
+ * @param libraryVersion    the backupkit version that wrote it
+ * @param schemaFingerprint SHA-256 of the schema statements, equal for equal schemas
+ * @param compression       how the archive is compressed
+ * @param plan              the table order and foreign-key cycles
+ * @param tables            each table with its row count, in plan order
+ * @param entries           every other entry of the archive, in archive order, with size and SHA-256
+ * @param redactions        what was redacted
+ * @param labels            free-form labels given when the backup was made
+ * @param warnings          advice recorded during the backup (for example: not in WAL mode)
+ */
+public record BackupManifest(int formatVersion, String id, Instant createdAt, Instant snapshotAt,
+                             SourceInfo source, String libraryVersion, String schemaFingerprint,
+                             Compression compression, BackupPlan plan, List<TableSummary> tables,
+                             List<ManifestEntry> entries, List<RedactionRecord> redactions,
+                             List<String> labels, List<String> warnings) {
+
+    /** The archive format version this library writes. */
+    public static final int FORMAT_VERSION = 1;
+
+    public BackupManifest {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(snapshotAt, "snapshotAt");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(libraryVersion, "libraryVersion");
+        Objects.requireNonNull(schemaFingerprint, "schemaFingerprint");
+        Objects.requireNonNull(compression, "compression");
+        Objects.requireNonNull(plan, "plan");
+        tables = List.copyOf(tables);
+        entries = List.copyOf(entries);
+        redactions = List.copyOf(redactions);
+        labels = List.copyOf(labels);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** Total rows across all tables. */
+    public long totalRows() {
+        return tables.stream().mapToLong(TableSummary::rows).sum();
+    }
+
+    /** Total uncompressed size of the SQL entries. */
+    public long totalEntryBytes() {
+        return entries.stream().mapToLong(ManifestEntry::size).sum();
+    }
+}

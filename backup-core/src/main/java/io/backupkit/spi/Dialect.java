@@ -1,0 +1,54 @@
+package io.backupkit.spi;
+
+import java.time.Duration;
+import javax.sql.DataSource;
+
+/**
+ * Everything database-specific: recognising a database, opening a consistent snapshot, and
+ * writing SQL that the database's own command-line client loads.
+ *
+ * <p>Register a dialect explicitly with {@code BackupService.builder().dialect(...)}, or let the
+ * builder discover it through {@link java.util.ServiceLoader} from {@code
+ * META-INF/services/io.backupkit.spi.Dialect}. Discovery fails when none or several dialects
+ * claim a database.
+ *
+ * <pre>{@code
+ * BackupService service = BackupService.builder()
+ *     .dataSource(dataSource)
+ *     .dialect(new SqliteDialect())
+ *     .store(LocalFolderStore.at(Path.of("backups")))
+ *     .build();
+ * }</pre>
+ */
+public interface Dialect {
+
+    /** A short stable name recorded in manifests, for example {@code sqlite}. */
+    String name();
+
+    /** Whether this dialect handles the database a connection reports. */
+    boolean supports(DatabaseInfo database);
+
+    /**
+     * Opens a consistent read snapshot. The snapshot may keep a connection from the data source
+     * until it is closed.
+     *
+     * @param lockTimeout how long to wait for a lock before failing with a specific error
+     */
+    Snapshot openSnapshot(DataSource dataSource, Duration lockTimeout) throws Exception;
+
+    /** Renders a Java value ({@code null}, {@link Number}, {@link String}, {@code byte[]}) as a SQL literal in UTF-8. */
+    byte[] literal(Object value);
+
+    /** Quotes an identifier so that any name, with quotes, spaces or reserved words, is safe in SQL. */
+    String quoteIdentifier(String identifier);
+
+    /** What an exported plain-SQL script starts with, for example {@code BEGIN TRANSACTION;}. */
+    default String scriptPrologue() {
+        return "BEGIN;\n";
+    }
+
+    /** What an exported plain-SQL script ends with. */
+    default String scriptEpilogue() {
+        return "COMMIT;\n";
+    }
+}
