@@ -1,6 +1,5 @@
 package io.backupkit.spi;
 
-import java.time.Duration;
 import javax.sql.DataSource;
 
 /**
@@ -32,9 +31,9 @@ public interface Dialect {
      * Opens a consistent read snapshot. The snapshot may keep a connection from the data source
      * until it is closed.
      *
-     * @param lockTimeout how long to wait for a lock before failing with a specific error
+     * @param options the lock timeout and where a temporary copy may go
      */
-    Snapshot openSnapshot(DataSource dataSource, Duration lockTimeout) throws Exception;
+    Snapshot openSnapshot(DataSource dataSource, SnapshotOptions options) throws Exception;
 
     /** Renders a Java value ({@code null}, {@link Number}, {@link String}, {@code byte[]}) as a SQL literal in UTF-8. */
     byte[] literal(Object value);

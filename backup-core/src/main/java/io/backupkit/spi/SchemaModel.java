@@ -14,12 +14,22 @@ import java.util.List;
  * @param postData statements that create indexes, views and triggers, in creation order
  * @param finish   statements that restore counters and database settings after the data
  */
-public record SchemaModel(List<TableModel> tables, List<String> preData, List<String> postData,
-                          List<String> finish) {
+public record SchemaModel(List<TableModel> tables, List<SchemaStatement> preData, List<SchemaStatement> postData,
+                          List<SchemaStatement> finish) {
     public SchemaModel {
         tables = List.copyOf(tables);
         preData = List.copyOf(preData);
         postData = List.copyOf(postData);
         finish = List.copyOf(finish);
+    }
+
+    /** The table with this exact name, or null. */
+    public TableModel table(String name) {
+        for (TableModel t : tables) {
+            if (t.name().equals(name)) {
+                return t;
+            }
+        }
+        return null;
     }
 }

@@ -1,5 +1,7 @@
 package io.backupkit.spi;
 
+import java.io.IOException;
+import java.sql.SQLException;
 import java.util.Set;
 
 /**
@@ -28,5 +30,5 @@ public interface Snapshot extends AutoCloseable {
 
     /** Ends the read transaction and frees anything the snapshot held, such as a temporary copy. */
     @Override
-    void close() throws Exception;
+    void close() throws SQLException, IOException;
 }

@@ -1,0 +1,305 @@
+package io.backupkit;
+
+import io.backupkit.internal.ArchiveLayout;
+import io.backupkit.internal.ArchiveReader;
+import io.backupkit.internal.BackupIds;
+import io.backupkit.internal.DialectResolver;
+import io.backupkit.internal.Json;
+import io.backupkit.internal.Sha256;
+import io.backupkit.internal.Sidecar;
+import io.backupkit.spi.Dialect;
+import io.backupkit.spi.Store;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Read-side operations on the backups in a store: list, verify and export. They need no database,
+ * which is what an operator has when the application is down.
+ *
+ * <pre>{@code
+ * BackupCatalog catalog = BackupCatalog.of(LocalFolderStore.at(Path.of("backups")));
+ * for (BackupInfo b : catalog.list()) {
+ *     System.out.println(b.id() + " " + catalog.verify(b.id()).ok());
+ * }
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class BackupCatalog {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackupCatalog.class);
+    private static final int MAX_SIDECAR_BYTES = 1 << 20;
+    private static final int MAX_MANIFEST_BYTES = 64 << 20;
+
+    private final Store store;
+    private final List<Dialect> dialects;
+
+    private BackupCatalog(Store store, List<Dialect> dialects) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.dialects = List.copyOf(dialects);
+    }
+
+    /** A catalog over a store, using dialects discovered on the class path for exports. */
+    public static BackupCatalog of(Store store) {
+        return new BackupCatalog(store, DialectResolver.discover(BackupCatalog.class.getClassLoader()));
+    }
+
+    /** A catalog over a store with explicitly registered dialects. */
+    public static BackupCatalog of(Store store, List<Dialect> dialects) {
+        return new BackupCatalog(store, dialects);
+    }
+
+    /** The store. */
+    public Store store() {
+        return store;
+    }
+
+    /** Every complete backup in the store, oldest first. Reads only sidecars. */
+    public List<BackupInfo> list() {
+        List<String> names;
+        try {
+            names = store.list();
+        } catch (IOException e) {
+            throw new StorageException("listing store " + store.description() + " failed: " + e.getMessage(), e);
+        }
+        List<BackupInfo> backups = new ArrayList<>();
+        for (String name : names) {
+            if (!name.endsWith(Sidecar.SUFFIX)) {
+                continue;
+            }
+            String id = name.substring(0, name.length() - Sidecar.SUFFIX.length());
+            if (!BackupIds.isValid(id)) {
+                continue;
+            }
+            try {
+                backups.add(readSidecar(id));
+            } catch (BackupNotFoundException e) {
+                // deleted while listing
+            } catch (InvalidArchiveException e) {
+                LOG.warn("skipping backup {} in {}: {}", id, store.description(), e.getMessage());
+            }
+        }
+        backups.sort(java.util.Comparator.comparing(BackupInfo::id));
+        return List.copyOf(backups);
+    }
+
+    /** One backup's listing data. */
+    public BackupInfo info(String id) {
+        BackupIds.requireValid(id);
+        return readSidecar(id);
+    }
+
+    private BackupInfo readSidecar(String id) {
+        byte[] json;
+        try (InputStream in = store.open(Sidecar.objectName(id))) {
+            json = in.readNBytes(MAX_SIDECAR_BYTES + 1);
+        } catch (NoSuchFileException e) {
+            throw new BackupNotFoundException("no backup " + id + " in store " + store.description());
+        } catch (IOException e) {
+            throw new StorageException("reading the sidecar of backup " + id + " from " + store.description()
+                    + " failed: " + e.getMessage(), e);
+        }
+        if (json.length > MAX_SIDECAR_BYTES) {
+            throw new InvalidArchiveException("the sidecar of backup " + id + " is larger than 1 MiB");
+        }
+        try {
+            Sidecar sidecar = Json.read(json, Sidecar.class);
+            if (sidecar.sidecarVersion() != Sidecar.VERSION || !id.equals(sidecar.backup().id())) {
+                throw new InvalidArchiveException("the sidecar of backup " + id + " has version "
+                        + sidecar.sidecarVersion() + " and id " + sidecar.backup().id());
+            }
+            return sidecar.backup();
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof InvalidArchiveException invalid) {
+                throw invalid;
+            }
+            throw new InvalidArchiveException("the sidecar of backup " + id + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads the whole archive and checks the archive's SHA-256 against the sidecar, and every
+     * entry's size and SHA-256 against the manifest. Problems are returned, not thrown; a store
+     * that cannot be read throws {@link StorageException}.
+     */
+    public VerificationResult verify(String id) {
+        return scan(id, null).result;
+    }
+
+    /** The manifest of a backup, after verifying the whole archive. */
+    public BackupManifest manifest(String id) {
+        Scan scan = scan(id, null);
+        requireOk(scan.result);
+        return scan.manifest;
+    }
+
+    /**
+     * Writes one plain SQL script that the database's own client loads into an identical database
+     * (for SQLite: {@code sqlite3 new.db < script.sql}). The archive is verified completely
+     * before the first byte is written, and checked again while it is copied.
+     */
+    public void exportSql(String id, OutputStream out) {
+        Scan first = scan(id, null);
+        requireOk(first.result);
+        Dialect dialect = dialects.stream().filter(d -> d.name().equals(first.manifest.source().dialect()))
+                .findFirst().orElse(null);
+        try {
+            out.write((dialect == null ? "BEGIN;\n" : dialect.scriptPrologue()).getBytes(StandardCharsets.UTF_8));
+            Scan second = scan(id, out);
+            if (!second.result.ok() || !first.manifest.equals(second.manifest)) {
+                throw new InvalidArchiveException("backup " + id + " changed while it was exported: "
+                        + second.result.problems());
+            }
+            out.write((dialect == null ? "COMMIT;\n" : dialect.scriptEpilogue()).getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            throw new StorageException("writing the SQL export of backup " + id + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes a backup: the sidecar first, so that it is never listed without its archive. */
+    public void delete(String id) {
+        BackupInfo info = info(id);
+        try {
+            store.delete(Sidecar.objectName(id));
+            store.delete(info.archiveName());
+        } catch (IOException e) {
+            throw new StorageException("deleting backup " + id + " from " + store.description() + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private void requireOk(VerificationResult result) {
+        if (!result.ok()) {
+            throw new InvalidArchiveException("backup " + result.id() + " failed verification: "
+                    + String.join("; ", result.problems()));
+        }
+    }
+
+    private record Scan(VerificationResult result, BackupManifest manifest) {
+    }
+
+    private record EntryDigest(long size, String sha256) {
+    }
+
+    /** One pass over the archive; when {@code sqlOut} is given, SQL entries are copied to it in order. */
+    private Scan scan(String id, OutputStream sqlOut) {
+        BackupInfo info = info(id);
+        List<String> problems = new ArrayList<>();
+        Map<String, EntryDigest> seen = new LinkedHashMap<>();
+        byte[][] manifestJson = new byte[1][];
+        Compression.Algorithm algorithm;
+        try {
+            algorithm = Compression.forFileName(info.archiveName());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidArchiveException("backup " + id + ": unknown archive type " + info.archiveName());
+        }
+        try (InputStream in = store.open(info.archiveName())) {
+            ArchiveReader.Digests digests = ArchiveReader.read(in, algorithm, (name, size, content) -> {
+                if (manifestJson[0] != null) {
+                    problems.add("entry '" + name + "' follows manifest.json");
+                }
+                if (seen.containsKey(name)) {
+                    problems.add("entry '" + name + "' appears twice");
+                }
+                if (name.equals(ArchiveLayout.MANIFEST)) {
+                    byte[] json = content.readNBytes(MAX_MANIFEST_BYTES + 1);
+                    if (json.length > MAX_MANIFEST_BYTES) {
+                        problems.add("manifest.json is larger than 64 MiB");
+                    } else {
+                        manifestJson[0] = json;
+                    }
+                    return;
+                }
+                MessageDigest digest = Sha256.newDigest();
+                byte[] buffer = new byte[64 * 1024];
+                long total = 0;
+                int n;
+                while ((n = content.read(buffer)) > 0) {
+                    digest.update(buffer, 0, n);
+                    total += n;
+                    if (sqlOut != null && name.startsWith(ArchiveLayout.SQL_PREFIX)) {
+                        sqlOut.write(buffer, 0, n);
+                    }
+                }
+                seen.put(name, new EntryDigest(total, Sha256.hex(digest.digest())));
+            });
+            if (!digests.archiveSha256().equals(info.archiveSha256())) {
+                problems.add(0, "archive " + info.archiveName() + ": SHA-256 " + digests.archiveSha256()
+                        + " differs from the sidecar's " + info.archiveSha256());
+            }
+            if (digests.archiveSize() != info.sizeBytes()) {
+                problems.add(0, "archive " + info.archiveName() + ": " + digests.archiveSize()
+                        + " bytes but the sidecar records " + info.sizeBytes());
+            }
+        } catch (NoSuchFileException e) {
+            problems.add("archive " + info.archiveName() + " is missing from the store");
+            return new Scan(new VerificationResult(id, false, problems, seen.size()), null);
+        } catch (ArchiveReader.DamagedArchiveException e) {
+            problems.add("archive " + info.archiveName() + " is damaged"
+                    + (e.entry() == null ? "" : " at entry '" + e.entry() + "'") + ": " + e.getMessage());
+            return new Scan(new VerificationResult(id, false, problems, seen.size()), null);
+        } catch (IOException e) {
+            if (sqlOut != null && !(e instanceof ArchiveReader.StoreReadException)) {
+                throw new StorageException("writing the SQL export of backup " + id + " failed: " + e.getMessage(), e);
+            }
+            throw new StorageException("reading backup " + id + " from " + store.description() + " failed: "
+                    + e.getMessage(), e);
+        }
+        BackupManifest manifest = null;
+        if (manifestJson[0] == null) {
+            problems.add("manifest.json is missing: the archive is truncated or not a backupkit archive");
+        } else {
+            try {
+                manifest = Json.read(manifestJson[0], BackupManifest.class);
+            } catch (IOException | RuntimeException e) {
+                problems.add("manifest.json is not a valid manifest: " + e.getMessage());
+            }
+        }
+        if (manifest != null) {
+            checkManifest(id, manifest, seen, problems);
+        }
+        return new Scan(new VerificationResult(id, problems.isEmpty(), problems, seen.size()), manifest);
+    }
+
+    private static void checkManifest(String id, BackupManifest manifest, Map<String, EntryDigest> seen,
+                                      List<String> problems) {
+        if (manifest.formatVersion() != BackupManifest.FORMAT_VERSION) {
+            problems.add("manifest.json has format version " + manifest.formatVersion() + "; this library reads "
+                    + BackupManifest.FORMAT_VERSION);
+        }
+        if (!id.equals(manifest.id())) {
+            problems.add("manifest.json belongs to backup " + manifest.id() + ", not " + id);
+        }
+        Map<String, ManifestEntry> listed = new LinkedHashMap<>();
+        for (ManifestEntry entry : manifest.entries()) {
+            listed.put(entry.name(), entry);
+            EntryDigest actual = seen.get(entry.name());
+            if (actual == null) {
+                problems.add("entry '" + entry.name() + "' is listed in the manifest but missing from the archive");
+            } else if (actual.size() != entry.size()) {
+                problems.add("entry '" + entry.name() + "' has " + actual.size() + " bytes; the manifest records "
+                        + entry.size());
+            } else if (!actual.sha256().equals(entry.sha256())) {
+                problems.add("entry '" + entry.name() + "' has SHA-256 " + actual.sha256()
+                        + "; the manifest records " + entry.sha256());
+            }
+        }
+        for (String name : seen.keySet()) {
+            if (!listed.containsKey(name)) {
+                problems.add("entry '" + name + "' is not listed in the manifest");
+            }
+        }
+    }
+}

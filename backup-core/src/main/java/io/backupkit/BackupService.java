@@ -1,0 +1,238 @@
+package io.backupkit;
+
+import io.backupkit.internal.BackupRun;
+import io.backupkit.internal.DialectResolver;
+import io.backupkit.spi.Dialect;
+import io.backupkit.spi.Store;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import javax.sql.DataSource;
+
+/**
+ * Backs up an application's database into a store: consistent, complete and compressed, while the
+ * application keeps writing.
+ *
+ * <pre>{@code
+ * BackupService backups = BackupService.builder()
+ *     .dataSource(dataSource)
+ *     .store(LocalFolderStore.at(Path.of("/var/backups/app")))
+ *     .build();
+ * BackupManifest manifest = backups.backup();
+ * System.out.println("saved " + manifest.id() + " with " + manifest.totalRows() + " rows");
+ * }</pre>
+ *
+ * <p>Instances are immutable and thread-safe; concurrent backups get distinct ids and never
+ * collide. Each backup borrows one connection from the data source for as long as it reads.
+ */
+public final class BackupService {
+
+    private static final String LIBRARY_VERSION = readLibraryVersion();
+
+    private final BackupRun.Config config;
+    private final BackupCatalog catalog;
+
+    private BackupService(BackupRun.Config config, BackupCatalog catalog) {
+        this.config = config;
+        this.catalog = catalog;
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Takes a backup with default request settings. */
+    public BackupManifest backup() {
+        return backup(BackupRequest.defaults());
+    }
+
+    /**
+     * Takes a backup. Returns once the archive and its sidecar are committed to the store; on any
+     * failure nothing is listed and no temporary file is left.
+     *
+     * @throws SnapshotException     the database could not be read consistently
+     * @throws StorageException      the store could not be written
+     * @throws BackupException       any other failure, such as a redaction rule naming an unknown column
+     */
+    public BackupManifest backup(BackupRequest request) {
+        Objects.requireNonNull(request, "request");
+        return BackupRun.run(config, request);
+    }
+
+    /** Every complete backup in the store, oldest first. */
+    public List<BackupInfo> list() {
+        return catalog.list();
+    }
+
+    /** One backup's listing data. */
+    public BackupInfo info(String id) {
+        return catalog.info(id);
+    }
+
+    /** Checks every checksum of a stored backup. */
+    public VerificationResult verify(String id) {
+        return catalog.verify(id);
+    }
+
+    /** Writes one plain SQL script that rebuilds the backed-up database. */
+    public void exportSql(String id, OutputStream out) {
+        catalog.exportSql(id, out);
+    }
+
+    /** Deletes a stored backup. */
+    public void delete(String id) {
+        catalog.delete(id);
+    }
+
+    /** The read-side operations, usable without a database. */
+    public BackupCatalog catalog() {
+        return catalog;
+    }
+
+    /** The dialect in use, registered or discovered. */
+    public Dialect dialect() {
+        return config.dialect();
+    }
+
+    /** The store in use. */
+    public Store store() {
+        return config.store();
+    }
+
+    /** The options in use. */
+    public BackupOptions options() {
+        return config.options();
+    }
+
+    /** This library's version, as recorded in manifests. */
+    public static String libraryVersion() {
+        return LIBRARY_VERSION;
+    }
+
+    private static String readLibraryVersion() {
+        try (InputStream in = BackupService.class.getResourceAsStream("backupkit.properties")) {
+            if (in == null) {
+                return "unknown";
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Builds a {@link BackupService}. Each setting may be given once; {@link #build()} checks that
+     * the required ones are there and, when no dialect was registered, discovers it.
+     */
+    public static final class Builder {
+        private DataSource dataSource;
+        private Dialect dialect;
+        private Store store;
+        private BackupOptions options;
+        private RedactionRules redaction;
+        private ProgressListener listener;
+        private Clock clock;
+        private ClassLoader classLoader;
+
+        private Builder() {
+        }
+
+        /** The database to back up (required). The application's own pool is fine. */
+        public Builder dataSource(DataSource dataSource) {
+            requireUnset(this.dataSource, "dataSource");
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            return this;
+        }
+
+        /** Registers the dialect explicitly; without it, one is discovered through ServiceLoader. */
+        public Builder dialect(Dialect dialect) {
+            requireUnset(this.dialect, "dialect");
+            this.dialect = Objects.requireNonNull(dialect, "dialect");
+            return this;
+        }
+
+        /** Where backups go (required). */
+        public Builder store(Store store) {
+            requireUnset(this.store, "store");
+            this.store = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** Tuning; {@link BackupOptions#defaults()} when not given. */
+        public Builder options(BackupOptions options) {
+            requireUnset(this.options, "options");
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /** What to leave out or mask; nothing when not given. */
+        public Builder redaction(RedactionRules rules) {
+            requireUnset(this.redaction, "redaction");
+            this.redaction = Objects.requireNonNull(rules, "redaction");
+            return this;
+        }
+
+        /** Receives every backup's progress. */
+        public Builder progressListener(ProgressListener listener) {
+            requireUnset(this.listener, "progressListener");
+            this.listener = Objects.requireNonNull(listener, "progressListener");
+            return this;
+        }
+
+        /** The clock for backup ids and times; the system UTC clock when not given. */
+        public Builder clock(Clock clock) {
+            requireUnset(this.clock, "clock");
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Where to discover dialects; this library's class loader when not given. */
+        public Builder classLoader(ClassLoader classLoader) {
+            requireUnset(this.classLoader, "classLoader");
+            this.classLoader = Objects.requireNonNull(classLoader, "classLoader");
+            return this;
+        }
+
+        private static void requireUnset(Object current, String name) {
+            if (current != null) {
+                throw new IllegalStateException(name + " was already set to " + current);
+            }
+        }
+
+        /**
+         * Validates and builds the service.
+         *
+         * @throws IllegalStateException        a required setting is missing
+         * @throws UnsupportedDatabaseException no dialect, or several, match the database
+         */
+        public BackupService build() {
+            if (dataSource == null) {
+                throw new IllegalStateException("dataSource is required: BackupService.builder().dataSource(...)");
+            }
+            if (store == null) {
+                throw new IllegalStateException("store is required, for example "
+                        + "BackupService.builder().store(LocalFolderStore.at(Path.of(\"backups\")))");
+            }
+            ClassLoader loader = classLoader != null ? classLoader : BackupService.class.getClassLoader();
+            List<Dialect> discovered = DialectResolver.discover(loader);
+            Dialect chosen = dialect != null ? dialect
+                    : DialectResolver.choose(DialectResolver.describe(dataSource), discovered);
+            List<Dialect> known = new java.util.ArrayList<>(List.of(chosen));
+            discovered.stream().filter(d -> !d.name().equals(chosen.name())).forEach(known::add);
+            BackupRun.Config config = new BackupRun.Config(dataSource, chosen, store,
+                    options != null ? options : BackupOptions.defaults(),
+                    redaction != null ? redaction : RedactionRules.none(),
+                    listener != null ? listener : ProgressListener.none(),
+                    clock != null ? clock : Clock.systemUTC(), LIBRARY_VERSION);
+            return new BackupService(config, BackupCatalog.of(store, known));
+        }
+    }
+}

@@ -1,0 +1,407 @@
+package io.backupkit.internal;
+
+import io.backupkit.BackupException;
+import io.backupkit.BackupInfo;
+import io.backupkit.BackupManifest;
+import io.backupkit.BackupOptions;
+import io.backupkit.BackupPlan;
+import io.backupkit.BackupRequest;
+import io.backupkit.ManifestEntry;
+import io.backupkit.Phase;
+import io.backupkit.Progress;
+import io.backupkit.ProgressListener;
+import io.backupkit.RedactionRules;
+import io.backupkit.SnapshotException;
+import io.backupkit.SourceInfo;
+import io.backupkit.StorageException;
+import io.backupkit.TableSummary;
+import io.backupkit.spi.Dialect;
+import io.backupkit.spi.Redactor;
+import io.backupkit.spi.RowCursor;
+import io.backupkit.spi.SchemaModel;
+import io.backupkit.spi.SchemaStatement;
+import io.backupkit.spi.Snapshot;
+import io.backupkit.spi.SnapshotInfo;
+import io.backupkit.spi.SnapshotOptions;
+import io.backupkit.spi.Store;
+import io.backupkit.spi.TableModel;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backup from snapshot to committed archive. It streams: rows are rendered into a bounded
+ * chunk buffer, each full chunk becomes one archive entry, and the archive goes straight to the
+ * store. On any failure the upload is aborted, so nothing partial is ever listed.
+ */
+public final class BackupRun {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
+    private static final byte[] ROW_SEPARATOR = "),\n(".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STATEMENT_END = ");\n".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * What a run needs.
+     *
+     * @param dataSource     the database
+     * @param dialect        its dialect
+     * @param store          where the archive goes
+     * @param options        tuning
+     * @param redaction      redaction rules
+     * @param listener       the service-wide progress listener
+     * @param clock          time source
+     * @param libraryVersion recorded in the manifest
+     */
+    public record Config(DataSource dataSource, Dialect dialect, Store store, BackupOptions options,
+                         RedactionRules redaction, ProgressListener listener, Clock clock, String libraryVersion) {
+        public Config {
+            Objects.requireNonNull(dataSource, "dataSource");
+            Objects.requireNonNull(dialect, "dialect");
+            Objects.requireNonNull(store, "store");
+            Objects.requireNonNull(options, "options");
+            Objects.requireNonNull(redaction, "redaction");
+            Objects.requireNonNull(listener, "listener");
+            Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(libraryVersion, "libraryVersion");
+        }
+    }
+
+    private final Config config;
+    private final BackupRequest request;
+    private final String id;
+    private final Instant createdAt;
+    private final String archiveName;
+    private final List<ManifestEntry> entries = new ArrayList<>();
+    private final List<TableSummary> tableSummaries = new ArrayList<>();
+    private final ByteBuf chunk;
+    private int entrySequence;
+    private long rowsDone;
+    private long rowsTotal;
+    private ArchiveWriter archive;
+    private boolean listenerFailed;
+
+    private BackupRun(Config config, BackupRequest request) {
+        this.config = config;
+        this.request = request;
+        this.createdAt = config.clock().instant();
+        this.id = BackupIds.newId(createdAt);
+        this.archiveName = id + config.options().compression().algorithm().extension();
+        this.chunk = new ByteBuf(config.options().chunkBytes() + config.options().chunkBytes() / 8);
+    }
+
+    /** Takes one backup and returns its manifest once the archive and its sidecar are committed. */
+    public static BackupManifest run(Config config, BackupRequest request) {
+        return new BackupRun(config, request).run();
+    }
+
+    private BackupManifest run() {
+        long started = System.nanoTime();
+        Dialect dialect = config.dialect();
+        LOG.info("backup {}: starting ({} database, store {})", id, dialect.name(), config.store().description());
+        report(Phase.SNAPSHOT, null);
+        Snapshot snapshot = openSnapshot();
+        Store.Upload upload = null;
+        boolean snapshotOpen = true;
+        try {
+            SnapshotInfo info = snapshot.info();
+            info.warnings().forEach(w -> LOG.warn("backup {}: {}", id, w));
+            SchemaModel schema = snapshot.schema();
+            RedactionPlan redaction = RedactionPlan.of(config.redaction(), schema);
+            List<TableModel> tables = schema.tables().stream().filter(t -> !redaction.excludes(t.name())).toList();
+            BackupPlan plan = TablePlanner.plan(tables);
+            Map<String, TableModel> byName = new LinkedHashMap<>();
+            tables.forEach(t -> byName.put(t.name(), t));
+            Map<String, Long> counts = new LinkedHashMap<>();
+            for (String table : plan.tableOrder()) {
+                counts.put(table, countRows(snapshot, byName.get(table)));
+            }
+            rowsTotal = counts.values().stream().mapToLong(Long::longValue).sum();
+            report(Phase.PLAN, null);
+
+            upload = openUpload(archiveName);
+            Store.Upload opened = upload;
+            archive = storage(() -> new ArchiveWriter(opened.stream(), config.options().compression(),
+                    info.snapshotAt()));
+
+            List<SchemaStatement> preData = redaction.keep(schema.preData());
+            List<SchemaStatement> postData = redaction.keep(schema.postData());
+            List<SchemaStatement> finish = redaction.keep(schema.finish());
+            writeStatements("schema", ManifestEntry.Kind.SCHEMA, preData);
+            for (String table : plan.tableOrder()) {
+                writeTable(snapshot, byName.get(table), redaction, counts.get(table));
+            }
+            closeSnapshot(snapshot);
+            snapshotOpen = false;
+
+            report(Phase.FINISH, null);
+            writeStatements("post-data", ManifestEntry.Kind.POST_DATA, postData);
+            writeStatements("finish", ManifestEntry.Kind.FINISH, finish);
+            BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, id, createdAt,
+                    info.snapshotAt(), new SourceInfo(dialect.name(), info.databaseVersion(), info.properties()),
+                    config.libraryVersion(), fingerprint(preData, postData), config.options().compression(), plan,
+                    tableSummaries, entries, config.redaction().records(), request.labels(), info.warnings());
+            byte[] manifestJson = Json.write(manifest);
+            storage(() -> archive.addEntry(ArchiveLayout.MANIFEST, manifestJson, manifestJson.length));
+            storage(() -> {
+                archive.finish();
+                return null;
+            });
+
+            report(Phase.COMMIT, null);
+            Store.Upload archiveUpload = upload;
+            storage(() -> {
+                archiveUpload.commit();
+                return null;
+            });
+            upload = null;
+            commitSidecar(manifest);
+            report(Phase.DONE, null);
+            LOG.info("backup {}: done, {} tables, {} rows, {} bytes in {} ms", id, tableSummaries.size(), rowsDone,
+                    archive.bytesWritten(), Duration.ofNanos(System.nanoTime() - started).toMillis());
+            return manifest;
+        } catch (RuntimeException | Error e) {
+            if (archive != null) {
+                archive.abandon();
+            }
+            if (upload != null) {
+                upload.abort();
+            }
+            LOG.warn("backup {}: failed, nothing was stored: {}", id, e.getMessage());
+            throw e;
+        } finally {
+            if (snapshotOpen) {
+                closeSnapshot(snapshot);
+            }
+        }
+    }
+
+    private Snapshot openSnapshot() {
+        try {
+            return config.dialect().openSnapshot(config.dataSource(),
+                    new SnapshotOptions(config.options().lockTimeout(), config.options().tempDirectory()));
+        } catch (BackupException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SnapshotException("backup " + id + ": could not open a snapshot of the database: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private void closeSnapshot(Snapshot snapshot) {
+        try {
+            snapshot.close();
+        } catch (Exception e) {
+            LOG.warn("backup {}: closing the snapshot failed: {}", id, e.toString());
+        }
+    }
+
+    private long countRows(Snapshot snapshot, TableModel table) {
+        try {
+            return snapshot.countRows(table);
+        } catch (BackupException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SnapshotException("backup " + id + ": counting rows of table '" + table.name() + "' failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private Store.Upload openUpload(String name) {
+        try {
+            return config.store().upload(name);
+        } catch (IOException | RuntimeException e) {
+            throw new StorageException("backup " + id + ": cannot write to store " + config.store().description()
+                    + ": " + e, e);
+        }
+    }
+
+    private void writeStatements(String label, ManifestEntry.Kind kind, List<SchemaStatement> statements) {
+        if (statements.isEmpty()) {
+            return;
+        }
+        chunk.clear();
+        for (SchemaStatement statement : statements) {
+            chunk.write(statement.sql());
+            chunk.write(";\n");
+        }
+        flushChunk(ArchiveLayout.sqlEntryName(entrySequence, label), kind, null, 0);
+    }
+
+    private void writeTable(Snapshot snapshot, TableModel table, RedactionPlan redaction, long expectedRows) {
+        int columns = table.columns().size();
+        Redactor[] redactors = redaction.redactorsFor(table);
+        Set<Integer> raw = new HashSet<>();
+        for (int i = 0; i < columns; i++) {
+            if (redactors[i] != null) {
+                raw.add(i);
+            }
+        }
+        byte[] insertPrefix = insertPrefix(table);
+        int batchRows = config.options().insertBatchRows();
+        int batchBytes = config.options().insertBatchBytes();
+        int chunkBytes = config.options().chunkBytes();
+        Dialect dialect = config.dialect();
+        long tableRows = 0;
+        long chunkRows = 0;
+        int chunkIndex = 0;
+        chunk.clear();
+        report(Phase.DATA, table.name());
+        try (RowCursor cursor = snapshot.openRows(table, Set.copyOf(raw))) {
+            int rowsInStatement = 0;
+            int statementStart = 0;
+            while (cursor.next()) {
+                if (rowsInStatement == 0) {
+                    statementStart = chunk.length();
+                    chunk.write(insertPrefix);
+                } else {
+                    chunk.write(ROW_SEPARATOR);
+                }
+                for (int c = 0; c < columns; c++) {
+                    if (c > 0) {
+                        chunk.write(',');
+                    }
+                    Redactor redactor = redactors[c];
+                    if (redactor == null) {
+                        chunk.write(cursor.literal(c));
+                    } else {
+                        Object value = redactor.redact(table.name(), table.columns().get(c).name(), cursor.value(c));
+                        chunk.write(dialect.literal(value));
+                    }
+                }
+                rowsInStatement++;
+                tableRows++;
+                chunkRows++;
+                if (rowsInStatement >= batchRows || chunk.length() - statementStart >= batchBytes) {
+                    chunk.write(STATEMENT_END);
+                    rowsDone += rowsInStatement;
+                    rowsInStatement = 0;
+                    if (chunk.length() >= chunkBytes) {
+                        flushChunk(ArchiveLayout.dataEntryName(entrySequence, table.name(), chunkIndex++),
+                                ManifestEntry.Kind.DATA, table.name(), chunkRows);
+                        chunkRows = 0;
+                    }
+                    checkInterrupted();
+                    report(Phase.DATA, table.name());
+                }
+            }
+            if (rowsInStatement > 0) {
+                chunk.write(STATEMENT_END);
+                rowsDone += rowsInStatement;
+            }
+        } catch (BackupException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SnapshotException("backup " + id + ": reading table '" + table.name() + "' failed after "
+                    + tableRows + " rows: " + e.getMessage(), e);
+        }
+        if (chunk.length() > 0) {
+            flushChunk(ArchiveLayout.dataEntryName(entrySequence, table.name(), chunkIndex++),
+                    ManifestEntry.Kind.DATA, table.name(), chunkRows);
+        }
+        if (tableRows != expectedRows) {
+            throw new SnapshotException("backup " + id + ": table '" + table.name() + "' had " + expectedRows
+                    + " rows when counted but " + tableRows + " when read; the snapshot was not consistent", null);
+        }
+        tableSummaries.add(new TableSummary(table.name(), tableRows, chunkIndex));
+        report(Phase.DATA, table.name());
+    }
+
+    private byte[] insertPrefix(TableModel table) {
+        Dialect dialect = config.dialect();
+        StringBuilder sql = new StringBuilder("INSERT INTO ").append(dialect.quoteIdentifier(table.name())).append(" (");
+        for (int i = 0; i < table.columns().size(); i++) {
+            if (i > 0) {
+                sql.append(',');
+            }
+            sql.append(dialect.quoteIdentifier(table.columns().get(i).name()));
+        }
+        return sql.append(") VALUES\n(").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void flushChunk(String name, ManifestEntry.Kind kind, String table, long rows) {
+        int length = chunk.length();
+        String sha = storage(() -> archive.addEntry(name, chunk.array(), length));
+        entries.add(new ManifestEntry(name, kind, table, rows, length, sha));
+        entrySequence++;
+        chunk.clear();
+    }
+
+    private void commitSidecar(BackupManifest manifest) {
+        BackupInfo info = new BackupInfo(id, createdAt, archiveName, archive.bytesWritten(), archive.archiveSha256(),
+                manifest.tables().size(), manifest.totalRows(), false, manifest.source().dialect(),
+                manifest.labels());
+        byte[] json = Json.write(new Sidecar(Sidecar.VERSION, info));
+        try (Store.Upload sidecar = config.store().upload(Sidecar.objectName(id))) {
+            sidecar.stream().write(json);
+            sidecar.commit();
+        } catch (IOException | RuntimeException e) {
+            try {
+                config.store().delete(archiveName);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw new StorageException("backup " + id + ": writing the sidecar to store "
+                    + config.store().description() + " failed, so the archive was removed: " + e, e);
+        }
+    }
+
+    private String fingerprint(List<SchemaStatement> preData, List<SchemaStatement> postData) {
+        MessageDigest digest = Sha256.newDigest();
+        for (List<SchemaStatement> list : List.of(preData, postData)) {
+            for (SchemaStatement s : list) {
+                digest.update(s.sql().getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+            }
+        }
+        return Sha256.hex(digest.digest());
+    }
+
+    private void checkInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new BackupException("backup " + id + " was cancelled; nothing was stored");
+        }
+    }
+
+    private void report(Phase phase, String table) {
+        Progress progress = new Progress(phase, table, rowsDone, rowsTotal, archive == null ? 0 : archive.bytesWritten());
+        for (ProgressListener listener : List.of(config.listener(), request.listener())) {
+            try {
+                listener.onProgress(progress);
+            } catch (RuntimeException e) {
+                if (!listenerFailed) {
+                    listenerFailed = true;
+                    LOG.warn("backup {}: a progress listener failed; further failures are not logged", id, e);
+                }
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface StorageAction<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T storage(StorageAction<T> action) {
+        try {
+            return action.run();
+        } catch (IOException e) {
+            long written = archive == null ? 0 : archive.bytesWritten();
+            throw new StorageException("backup " + id + ": writing to store " + config.store().description()
+                    + " failed after " + written + " bytes: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,309 @@
+package io.backupkit.dialect.sqlite;
+
+import io.backupkit.spi.ColumnModel;
+import io.backupkit.spi.ForeignKey;
+import io.backupkit.spi.RowCursor;
+import io.backupkit.spi.SchemaModel;
+import io.backupkit.spi.SchemaStatement;
+import io.backupkit.spi.Snapshot;
+import io.backupkit.spi.SnapshotInfo;
+import io.backupkit.spi.TableModel;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * A snapshot of a SQLite database: one read transaction (or a private copy) on which the schema,
+ * the counts and every row are read.
+ */
+final class SqliteSnapshot implements Snapshot {
+
+    /** FTS5 and FTS3/4 tables keep their rows behind the rowid, which must be preserved. */
+    private static final Pattern FTS = Pattern.compile("(?is)^\\s*CREATE\\s+VIRTUAL\\s+TABLE\\s+.*\\bUSING\\s+fts[345]\\b.*");
+    /** External-content and contentless full-text tables have no rows of their own to copy. */
+    private static final Pattern EXTERNAL_CONTENT = Pattern.compile("(?is).*\\bcontent\\s*=.*");
+    private static final Pattern VIRTUAL = Pattern.compile("(?is)^\\s*CREATE\\s+VIRTUAL\\s+TABLE\\b.*");
+
+    /** Closes whatever the snapshot holds. */
+    @FunctionalInterface
+    interface Release {
+        void run() throws SQLException, java.io.IOException;
+    }
+
+    private final Connection connection;
+    private final SnapshotInfo info;
+    private final SchemaModel schema;
+    private final Map<String, String> orderBy = new HashMap<>();
+    private final Release release;
+    private boolean closed;
+
+    SqliteSnapshot(Connection connection, Instant snapshotAt, String journalMode, List<String> warnings,
+                   Release release) throws SQLException {
+        this.connection = connection;
+        this.release = release;
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("user_version", String.valueOf(SqliteDialect.queryInt(connection, "PRAGMA user_version")));
+        properties.put("application_id", String.valueOf(SqliteDialect.queryInt(connection, "PRAGMA application_id")));
+        properties.put("journal_mode", journalMode);
+        properties.put("encoding", SqliteDialect.queryString(connection, "PRAGMA encoding"));
+        properties.put("page_size", String.valueOf(SqliteDialect.queryInt(connection, "PRAGMA page_size")));
+        String version = SqliteDialect.queryString(connection, "SELECT sqlite_version()");
+        this.info = new SnapshotInfo(version, snapshotAt, properties, warnings);
+        this.schema = readSchema(properties);
+    }
+
+    @Override
+    public SnapshotInfo info() {
+        return info;
+    }
+
+    @Override
+    public SchemaModel schema() {
+        return schema;
+    }
+
+    private record MasterRow(String type, String name, String table, String sql) {
+    }
+
+    private record TableListRow(String type, boolean withoutRowid) {
+    }
+
+    private SchemaModel readSchema(Map<String, String> properties) throws SQLException {
+        List<MasterRow> master = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid")) {
+            while (rs.next()) {
+                master.add(new MasterRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+            }
+        }
+        Map<String, TableListRow> tableList = new HashMap<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name, type, wr FROM pragma_table_list WHERE schema = 'main'")) {
+            while (rs.next()) {
+                tableList.put(rs.getString(1), new TableListRow(rs.getString(2), rs.getInt(3) != 0));
+            }
+        }
+        // SQLite resolves table names case-insensitively; foreign keys may spell them differently.
+        Map<String, String> canonicalNames = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (MasterRow row : master) {
+            if (row.type().equals("table")) {
+                canonicalNames.put(row.name(), row.name());
+            }
+        }
+
+        List<TableModel> tables = new ArrayList<>();
+        List<SchemaStatement> preData = new ArrayList<>();
+        List<SchemaStatement> postData = new ArrayList<>();
+        List<SchemaStatement> finish = new ArrayList<>();
+        boolean hasSequence = false;
+        for (MasterRow row : master) {
+            switch (row.type()) {
+                case "table" -> {
+                    String lower = row.name().toLowerCase(Locale.ROOT);
+                    TableListRow listed = tableList.get(row.name());
+                    if (lower.equals("sqlite_sequence")) {
+                        hasSequence = true;
+                    } else if (lower.equals("sqlite_stat1")) {
+                        // Recreated the way sqlite3's .dump does, then filled like any table.
+                        preData.add(new SchemaStatement(SchemaStatement.Type.TABLE, row.name(), row.name(),
+                                "ANALYZE sqlite_schema"));
+                        tables.add(readTable(row, false, false, canonicalNames));
+                    } else if (lower.startsWith("sqlite_")) {
+                        continue; // internal tables (stat4, ...) are rebuilt by SQLite itself
+                    } else if (listed != null && listed.type().equals("shadow")) {
+                        continue; // a virtual table's storage: its CREATE VIRTUAL TABLE recreates it
+                    } else if (row.sql() != null && VIRTUAL.matcher(row.sql()).matches()) {
+                        preData.add(new SchemaStatement(SchemaStatement.Type.TABLE, row.name(), row.name(), row.sql()));
+                        boolean fts = FTS.matcher(row.sql()).matches();
+                        if (fts && EXTERNAL_CONTENT.matcher(row.sql()).matches()) {
+                            // Its rows live in another table; rebuild the index from there after the data.
+                            postData.add(new SchemaStatement(SchemaStatement.Type.INDEX, row.name(), row.name(),
+                                    "INSERT INTO " + quote(row.name()) + "(" + quote(row.name()) + ") VALUES('rebuild')"));
+                        } else {
+                            tables.add(readTable(row, true, fts, canonicalNames));
+                        }
+                    } else {
+                        preData.add(new SchemaStatement(SchemaStatement.Type.TABLE, row.name(), row.name(), row.sql()));
+                        tables.add(readTable(row, listed != null && listed.withoutRowid(), false, canonicalNames));
+                    }
+                }
+                case "index" -> {
+                    if (row.sql() != null) {
+                        postData.add(new SchemaStatement(SchemaStatement.Type.INDEX, row.name(), row.table(), row.sql()));
+                    }
+                }
+                case "view" -> postData.add(new SchemaStatement(SchemaStatement.Type.VIEW, row.name(), null, row.sql()));
+                case "trigger" -> postData.add(new SchemaStatement(SchemaStatement.Type.TRIGGER, row.name(),
+                        row.table(), row.sql()));
+                default -> {
+                    // no other object types exist in sqlite_schema
+                }
+            }
+        }
+        if (hasSequence) {
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT name, seq FROM sqlite_sequence ORDER BY rowid")) {
+                while (rs.next()) {
+                    String table = rs.getString(1);
+                    String owner = canonicalNames.getOrDefault(table, table);
+                    String name = new String(SqliteLiterals.literal(table), StandardCharsets.UTF_8);
+                    finish.add(new SchemaStatement(SchemaStatement.Type.SEQUENCE, table, owner,
+                            "DELETE FROM sqlite_sequence WHERE name = " + name));
+                    finish.add(new SchemaStatement(SchemaStatement.Type.SEQUENCE, table, owner,
+                            "INSERT INTO sqlite_sequence(name, seq) VALUES(" + name + ", "
+                                    + new String(SqliteLiterals.literal(rs.getObject(2)), StandardCharsets.UTF_8) + ")"));
+                }
+            }
+        }
+        finish.add(new SchemaStatement(SchemaStatement.Type.SETTING, "user_version", null,
+                "PRAGMA user_version = " + properties.get("user_version")));
+        finish.add(new SchemaStatement(SchemaStatement.Type.SETTING, "application_id", null,
+                "PRAGMA application_id = " + properties.get("application_id")));
+        return new SchemaModel(tables, preData, postData, finish);
+    }
+
+    private TableModel readTable(MasterRow row, boolean withoutRowidOrVirtual, boolean fts,
+                                 Map<String, String> canonicalNames) throws SQLException {
+        String name = row.name();
+        boolean virtual = row.sql() != null && VIRTUAL.matcher(row.sql()).matches();
+        List<ColumnModel> columns = new ArrayList<>();
+        TreeMap<Integer, String> primaryKey = new TreeMap<>();
+        List<String> allNames = new ArrayList<>();
+        try (var ps = connection.prepareStatement(
+                "SELECT name, type, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String column = rs.getString(1);
+                    allNames.add(column.toLowerCase(Locale.ROOT));
+                    int hidden = rs.getInt(4);
+                    // hidden 1: a virtual table's hidden column; 2 and 3: generated columns, which
+                    // SQLite computes itself and refuses in INSERTs.
+                    if (hidden == 0) {
+                        columns.add(new ColumnModel(column, String.valueOf(rs.getString(2))));
+                    }
+                    if (rs.getInt(3) > 0) {
+                        primaryKey.put(rs.getInt(3), column);
+                    }
+                }
+            }
+        }
+        if (fts) {
+            columns.add(0, new ColumnModel("rowid", ""));
+        }
+        List<ForeignKey> foreignKeys = new ArrayList<>();
+        if (!virtual) {
+            Map<Integer, List<String[]>> byId = new TreeMap<>();
+            try (var ps = connection.prepareStatement(
+                    "SELECT id, seq, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?) ORDER BY id, seq")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        byId.computeIfAbsent(rs.getInt(1), k -> new ArrayList<>())
+                                .add(new String[] {rs.getString(3), rs.getString(4), rs.getString(5)});
+                    }
+                }
+            }
+            for (List<String[]> parts : byId.values()) {
+                String parent = canonicalNames.getOrDefault(parts.get(0)[0], parts.get(0)[0]);
+                List<String> from = parts.stream().map(p -> p[1]).toList();
+                List<String> to = parts.stream().allMatch(p -> p[2] != null) ? parts.stream().map(p -> p[2]).toList()
+                        : List.of();
+                foreignKeys.add(new ForeignKey(from, parent, to));
+            }
+        }
+        orderBy.put(name, orderClause(virtual, fts, withoutRowidOrVirtual, primaryKey, allNames));
+        return new TableModel(name, columns, List.copyOf(primaryKey.values()), foreignKeys,
+                virtual ? TableModel.Kind.VIRTUAL : TableModel.Kind.TABLE);
+    }
+
+    /**
+     * Rows are read in storage order: rowid for ordinary tables (no sort needed, and reloaded rows
+     * keep their relative order), the primary key for WITHOUT ROWID tables.
+     */
+    private static String orderClause(boolean virtual, boolean fts, boolean withoutRowid,
+                                      TreeMap<Integer, String> primaryKey, List<String> columnNames) {
+        if (virtual && !fts) {
+            return "";
+        }
+        if (withoutRowid && !virtual) {
+            StringBuilder order = new StringBuilder(" ORDER BY ");
+            int i = 0;
+            for (String column : primaryKey.values()) {
+                order.append(i++ > 0 ? ", " : "").append(quote(column));
+            }
+            return primaryKey.isEmpty() ? "" : order.toString();
+        }
+        for (String alias : List.of("rowid", "_rowid_", "oid")) {
+            if (!columnNames.contains(alias)) {
+                return " ORDER BY " + alias;
+            }
+        }
+        return "";
+    }
+
+    static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+
+    @Override
+    public long countRows(TableModel table) throws SQLException {
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + quote(table.name()))) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Override
+    public RowCursor openRows(TableModel table, Set<Integer> rawColumns) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT ");
+        List<ColumnModel> columns = table.columns();
+        for (int i = 0; i < columns.size(); i++) {
+            if (i > 0) {
+                sql.append(", ");
+            }
+            String column = quote(columns.get(i).name());
+            if (rawColumns.contains(i)) {
+                sql.append(column);
+            } else {
+                // quote() renders in C what .dump renders. TEXT holding NUL or CR is written as
+                // CAST(X'..' AS TEXT) instead: quote() stops at the first NUL, and the sqlite3 shell
+                // turns CR LF inside a literal into LF when it reads a script.
+                sql.append("CASE WHEN typeof(").append(column).append(") = 'text' AND (instr(CAST(").append(column)
+                        .append(" AS BLOB), X'00') OR instr(").append(column).append(", char(13))) THEN 'CAST(' || ")
+                        .append("quote(CAST(").append(column).append(" AS BLOB)) || ' AS TEXT)' ELSE quote(")
+                        .append(column).append(") END");
+            }
+        }
+        sql.append(" FROM ").append(quote(table.name())).append(orderBy.getOrDefault(table.name(), ""));
+        Statement statement = connection.createStatement();
+        try {
+            ResultSet rs = statement.executeQuery(sql.toString());
+            return new SqliteRowCursor(statement, rs);
+        } catch (SQLException e) {
+            statement.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() throws SQLException, java.io.IOException {
+        if (!closed) {
+            closed = true;
+            release.run();
+        }
+    }
+}
