@@ -85,9 +85,9 @@ public final class BackupRun {
     private final String id;
     private final Instant createdAt;
     private final String archiveName;
-    private final List<ManifestEntry> entries = new ArrayList<>();
     private final List<TableSummary> tableSummaries = new ArrayList<>();
-    private final ByteBuf chunk;
+    private ArchivePipeline pipeline;
+    private ByteBuf chunk;
     private int entrySequence;
     private long rowsDone;
     private long rowsTotal;
@@ -100,7 +100,6 @@ public final class BackupRun {
         this.createdAt = config.clock().instant();
         this.id = BackupIds.newId(createdAt);
         this.archiveName = id + config.options().compression().algorithm().extension();
-        this.chunk = new ByteBuf(config.options().chunkBytes() + config.options().chunkBytes() / 8);
     }
 
     /** Takes one backup and returns its manifest once the archive and its sidecar are committed. */
@@ -136,6 +135,9 @@ public final class BackupRun {
             Store.Upload opened = upload;
             archive = storage(() -> new ArchiveWriter(opened.stream(), config.options().compression(),
                     info.snapshotAt()));
+            pipeline = new ArchivePipeline(archive, config.options().chunkBytes() + config.options().chunkBytes() / 8,
+                    "backupkit-archive-" + id);
+            chunk = pipeline.buffer();
 
             List<SchemaStatement> preData = redaction.keep(schema.preData());
             List<SchemaStatement> postData = redaction.keep(schema.postData());
@@ -150,6 +152,7 @@ public final class BackupRun {
             report(Phase.FINISH, null);
             writeStatements("post-data", ManifestEntry.Kind.POST_DATA, postData);
             writeStatements("finish", ManifestEntry.Kind.FINISH, finish);
+            List<ManifestEntry> entries = storage(pipeline::finish);
             BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, id, createdAt,
                     info.snapshotAt(), new SourceInfo(dialect.name(), info.databaseVersion(), info.properties()),
                     config.libraryVersion(), fingerprint(preData, postData), config.options().compression(), plan,
@@ -174,6 +177,9 @@ public final class BackupRun {
                     archive.bytesWritten(), Duration.ofNanos(System.nanoTime() - started).toMillis());
             return manifest;
         } catch (RuntimeException | Error e) {
+            if (pipeline != null) {
+                pipeline.abandon();
+            }
             if (archive != null) {
                 archive.abandon();
             }
@@ -250,6 +256,7 @@ public final class BackupRun {
                 raw.add(i);
             }
         }
+        int[][] runs = runs(redactors);
         byte[] insertPrefix = insertPrefix(table);
         int batchRows = config.options().insertBatchRows();
         int batchBytes = config.options().insertBatchBytes();
@@ -270,15 +277,18 @@ public final class BackupRun {
                 } else {
                     chunk.write(ROW_SEPARATOR);
                 }
-                for (int c = 0; c < columns; c++) {
-                    if (c > 0) {
+                for (int r = 0; r < runs.length; r++) {
+                    if (r > 0) {
                         chunk.write(',');
                     }
-                    Redactor redactor = redactors[c];
+                    int from = runs[r][0];
+                    int to = runs[r][1];
+                    Redactor redactor = redactors[from];
                     if (redactor == null) {
-                        chunk.write(cursor.literal(c));
+                        chunk.write(cursor.literals(from, to));
                     } else {
-                        Object value = redactor.redact(table.name(), table.columns().get(c).name(), cursor.value(c));
+                        Object value = redactor.redact(table.name(), table.columns().get(from).name(),
+                                cursor.value(from));
                         chunk.write(dialect.literal(value));
                     }
                 }
@@ -320,6 +330,28 @@ public final class BackupRun {
         report(Phase.DATA, table.name());
     }
 
+    /**
+     * Splits the columns into runs: each redacted column alone, and maximal stretches of literal
+     * columns between them, which the dialect renders in one call.
+     */
+    static int[][] runs(Redactor[] redactors) {
+        List<int[]> runs = new ArrayList<>();
+        int start = 0;
+        for (int c = 0; c < redactors.length; c++) {
+            if (redactors[c] != null) {
+                if (c > start) {
+                    runs.add(new int[] {start, c});
+                }
+                runs.add(new int[] {c, c + 1});
+                start = c + 1;
+            }
+        }
+        if (start < redactors.length) {
+            runs.add(new int[] {start, redactors.length});
+        }
+        return runs.toArray(new int[0][]);
+    }
+
     private byte[] insertPrefix(TableModel table) {
         Dialect dialect = config.dialect();
         StringBuilder sql = new StringBuilder("INSERT INTO ").append(dialect.quoteIdentifier(table.name())).append(" (");
@@ -333,11 +365,12 @@ public final class BackupRun {
     }
 
     private void flushChunk(String name, ManifestEntry.Kind kind, String table, long rows) {
-        int length = chunk.length();
-        String sha = storage(() -> archive.addEntry(name, chunk.array(), length));
-        entries.add(new ManifestEntry(name, kind, table, rows, length, sha));
+        storage(() -> {
+            pipeline.submit(name, kind, table, rows);
+            return null;
+        });
+        chunk = pipeline.buffer();
         entrySequence++;
-        chunk.clear();
     }
 
     private void commitSidecar(BackupManifest manifest) {
@@ -398,6 +431,8 @@ public final class BackupRun {
     private <T> T storage(StorageAction<T> action) {
         try {
             return action.run();
+        } catch (java.io.InterruptedIOException e) {
+            throw new BackupException("backup " + id + " was cancelled; nothing was stored", e);
         } catch (IOException e) {
             long written = archive == null ? 0 : archive.bytesWritten();
             throw new StorageException("backup " + id + ": writing to store " + config.store().description()

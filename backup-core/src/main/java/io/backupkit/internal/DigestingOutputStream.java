@@ -12,7 +12,7 @@ import java.security.MessageDigest;
 final class DigestingOutputStream extends FilterOutputStream {
 
     private final MessageDigest digest = Sha256.newDigest();
-    private long count;
+    private volatile long count;
 
     DigestingOutputStream(OutputStream out) {
         super(out);

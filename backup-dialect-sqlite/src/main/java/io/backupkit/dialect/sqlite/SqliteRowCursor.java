@@ -4,16 +4,29 @@ import io.backupkit.spi.RowCursor;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 
-/** Reads rows whose literal columns SQLite has already rendered with {@code quote()}. */
+/**
+ * Reads rows whose literal columns SQLite has already rendered, one result column per run of
+ * literal columns (see {@link SqliteSnapshot#runExpression(java.util.List)}), finished by
+ * {@link QuotedRowFinisher}. Runs must be asked for
+ * exactly as they were opened: the core always does.
+ */
 final class SqliteRowCursor implements RowCursor {
 
+    private final String table;
     private final Statement statement;
     private final ResultSet rows;
+    private final Map<Integer, Integer> runEnds;
+    private final Map<Integer, Integer> resultIndex;
 
-    SqliteRowCursor(Statement statement, ResultSet rows) {
+    SqliteRowCursor(String table, Statement statement, ResultSet rows, Map<Integer, Integer> runEnds,
+                    Map<Integer, Integer> resultIndex) {
+        this.table = table;
         this.statement = statement;
         this.rows = rows;
+        this.runEnds = Map.copyOf(runEnds);
+        this.resultIndex = Map.copyOf(resultIndex);
     }
 
     @Override
@@ -23,19 +36,26 @@ final class SqliteRowCursor implements RowCursor {
 
     @Override
     public byte[] literal(int column) throws SQLException {
-        byte[] quoted = rows.getBytes(column + 1);
-        byte first = quoted[0];
-        // TEXT, BLOB, NULL and the CAST(X'..' AS TEXT) form for TEXT holding NUL pass as they are.
-        if (first == '\'' || first == 'X' || first == 'N' || first == 'C') {
-            return quoted;
+        return literals(column, column + 1);
+    }
+
+    @Override
+    public byte[] literals(int from, int to) throws SQLException {
+        Integer end = runEnds.get(from);
+        if (end == null || end != to) {
+            throw new IllegalArgumentException("table " + table + ": columns " + from + " to " + to
+                    + " were not opened as one run of literal columns");
         }
-        // quote() prints REAL with 15 or 20 significant digits; we write the shortest exact form.
-        return SqliteLiterals.isRealLiteral(quoted) ? SqliteLiterals.normalizeQuotedReal(quoted) : quoted;
+        return QuotedRowFinisher.finish(rows.getBytes(resultIndex.get(from)));
     }
 
     @Override
     public Object value(int column) throws SQLException {
-        Object value = rows.getObject(column + 1);
+        Integer index = resultIndex.get(column);
+        if (index == null || runEnds.containsKey(column)) {
+            throw new IllegalArgumentException("table " + table + ": column " + column + " was not opened as raw");
+        }
+        Object value = rows.getObject(index);
         if (value instanceof Integer i) {
             return i.longValue();
         }

@@ -269,34 +269,86 @@ final class SqliteSnapshot implements Snapshot {
 
     @Override
     public RowCursor openRows(TableModel table, Set<Integer> rawColumns) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT ");
         List<ColumnModel> columns = table.columns();
-        for (int i = 0; i < columns.size(); i++) {
-            if (i > 0) {
+        StringBuilder sql = new StringBuilder("SELECT ");
+        Map<Integer, Integer> runEnds = new HashMap<>();
+        Map<Integer, Integer> resultIndex = new HashMap<>();
+        int result = 0;
+        int c = 0;
+        while (c < columns.size()) {
+            if (result > 0) {
                 sql.append(", ");
             }
-            String column = quote(columns.get(i).name());
-            if (rawColumns.contains(i)) {
-                sql.append(column);
-            } else {
-                // quote() renders in C what .dump renders. TEXT holding NUL or CR is written as
-                // CAST(X'..' AS TEXT) instead: quote() stops at the first NUL, and the sqlite3 shell
-                // turns CR LF inside a literal into LF when it reads a script.
-                sql.append("CASE WHEN typeof(").append(column).append(") = 'text' AND (instr(CAST(").append(column)
-                        .append(" AS BLOB), X'00') OR instr(").append(column).append(", char(13))) THEN 'CAST(' || ")
-                        .append("quote(CAST(").append(column).append(" AS BLOB)) || ' AS TEXT)' ELSE quote(")
-                        .append(column).append(") END");
+            if (rawColumns.contains(c)) {
+                sql.append(quote(columns.get(c).name()));
+                resultIndex.put(c, ++result);
+                c++;
+                continue;
             }
+            // A run of literal columns becomes one expression: SQLite renders the whole run in C and
+            // hands it over in one call, instead of one call per value.
+            int from = c;
+            List<String> run = new ArrayList<>();
+            while (c < columns.size() && !rawColumns.contains(c)) {
+                run.add(quote(columns.get(c).name()));
+                c++;
+            }
+            sql.append(runExpression(run));
+            runEnds.put(from, c);
+            resultIndex.put(from, ++result);
         }
         sql.append(" FROM ").append(quote(table.name())).append(orderBy.getOrDefault(table.name(), ""));
         Statement statement = connection.createStatement();
         try {
             ResultSet rs = statement.executeQuery(sql.toString());
-            return new SqliteRowCursor(statement, rs);
+            return new SqliteRowCursor(table.name(), statement, rs, runEnds, resultIndex);
         } catch (SQLException e) {
             statement.close();
             throw e;
         }
+    }
+
+    /** SQLite functions take at most this many arguments in a default build (SQLITE_MAX_FUNCTION_ARG). */
+    private static final int MAX_ARGS = 100;
+
+    /**
+     * The SQL that renders a run of columns as comma-separated literals.
+     *
+     * <p>The fast path is {@code quote()} on every value, joined by {@code concat_ws}: all in C, one
+     * call per row. {@code quote()} stops at the first NUL of a TEXT value, so each row is first
+     * checked for NUL cheaply: {@code printf('%s')} stops at NUL and {@code concat} does not, so their
+     * lengths differ exactly when some value holds a NUL byte (a BLOB with zero bytes also trips
+     * the check, harmlessly). Those rows take the exact path of {@link #literalExpression(String)}.
+     * REAL and CR are finished in Java by {@link SqliteRowCursor}.
+     */
+    static String runExpression(List<String> columns) {
+        StringBuilder check = new StringBuilder();
+        StringBuilder fast = new StringBuilder();
+        StringBuilder exact = new StringBuilder();
+        for (int start = 0; start < columns.size(); start += MAX_ARGS) {
+            List<String> group = columns.subList(start, Math.min(columns.size(), start + MAX_ARGS));
+            if (start > 0) {
+                check.append(" OR ");
+                fast.append(" || ',' || ");
+                exact.append(" || ',' || ");
+            }
+            check.append("octet_length(concat(").append(String.join(", ", group)).append(")) <> octet_length(printf('")
+                    .append("%s".repeat(group.size())).append("', ").append(String.join(", ", group)).append("))");
+            fast.append("concat_ws(',', ").append(String.join(", ", group.stream().map(c -> "quote(" + c + ")")
+                    .toList())).append(')');
+            exact.append("concat_ws(',', ").append(String.join(", ", group.stream()
+                    .map(SqliteSnapshot::literalExpression).toList())).append(')');
+        }
+        return "CASE WHEN " + check + " THEN " + exact + " ELSE " + fast + " END";
+    }
+
+    /**
+     * The SQL that renders one value as a literal exactly, for rows holding NUL: TEXT holding NUL
+     * as {@code CAST(X'..' AS TEXT)}, anything else as {@code quote()} renders it.
+     */
+    static String literalExpression(String c) {
+        return "CASE WHEN typeof(" + c + ") = 'text' AND instr(CAST(" + c + " AS BLOB), X'00')"
+                + " THEN 'CAST(' || quote(CAST(" + c + " AS BLOB)) || ' AS TEXT)' ELSE quote(" + c + ") END";
     }
 
     @Override
