@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
  * <ul>
  * <li>a REAL that {@code quote()} printed with 20 digits ({@code %!.20e}, because 15 did not read
  *     back exactly) becomes the shortest exact form, and infinities become {@code 9e999};
+ * <li>{@code 0.0} that was -0.0 gets its sign back ({@code quote()} drops it);
  * <li>a TEXT literal holding CR becomes {@code CAST(X'..' AS TEXT)}, because the sqlite3 shell
  *     turns CR LF inside a literal into LF when it reads a script.
  * </ul>
@@ -20,9 +21,26 @@ final class QuotedRowFinisher {
     private QuotedRowFinisher() {
     }
 
+    /** Tells whether the value at a column of the run (0-based) is -0.0. */
+    @FunctionalInterface
+    interface NegativeZeroProbe {
+        boolean isNegativeZero(int column);
+    }
+
+    private static final byte[] NEGATIVE_ZERO = "-0.0".getBytes(StandardCharsets.US_ASCII);
+
     static byte[] finish(byte[] row) {
+        return finish(row, column -> false);
+    }
+
+    /**
+     * Finishes a run. {@code quote()} prints -0.0 as {@code 0.0}; where the probe says the value was
+     * -0.0, the sign is put back.
+     */
+    static byte[] finish(byte[] row, NegativeZeroProbe probe) {
         int n = row.length;
         int i = 0;
+        int column = 0;
         ByteArrayOutputStream out = null;
         while (i < n) {
             int start = i;
@@ -67,7 +85,10 @@ final class QuotedRowFinisher {
                     j++;
                 }
                 end = j;
-                if (exponent) {
+                if (end - start == 3 && row[start] == '0' && row[start + 1] == '.' && row[start + 2] == '0'
+                        && probe.isNegativeZero(column)) {
+                    replacement = NEGATIVE_ZERO;
+                } else if (exponent) {
                     byte[] token = java.util.Arrays.copyOfRange(row, start, end);
                     replacement = SqliteLiterals.normalizeQuotedReal(token);
                 }
@@ -82,6 +103,7 @@ final class QuotedRowFinisher {
                 out.write(row, start, end - start);
             }
             i = end;
+            column++;
             if (i < n) {
                 if (row[i] != ',') {
                     throw new IllegalStateException("unexpected byte " + row[i] + " at " + i + " in a rendered row");

@@ -19,14 +19,16 @@ final class SqliteRowCursor implements RowCursor {
     private final ResultSet rows;
     private final Map<Integer, Integer> runEnds;
     private final Map<Integer, Integer> resultIndex;
+    private final Map<Integer, Integer> zeroSignIndex;
 
     SqliteRowCursor(String table, Statement statement, ResultSet rows, Map<Integer, Integer> runEnds,
-                    Map<Integer, Integer> resultIndex) {
+                    Map<Integer, Integer> resultIndex, Map<Integer, Integer> zeroSignIndex) {
         this.table = table;
         this.statement = statement;
         this.rows = rows;
         this.runEnds = Map.copyOf(runEnds);
         this.resultIndex = Map.copyOf(resultIndex);
+        this.zeroSignIndex = Map.copyOf(zeroSignIndex);
     }
 
     @Override
@@ -46,7 +48,18 @@ final class SqliteRowCursor implements RowCursor {
             throw new IllegalArgumentException("table " + table + ": columns " + from + " to " + to
                     + " were not opened as one run of literal columns");
         }
-        return QuotedRowFinisher.finish(rows.getBytes(resultIndex.get(from)));
+        return QuotedRowFinisher.finish(rows.getBytes(resultIndex.get(from)), column -> {
+            Integer raw = zeroSignIndex.get(from + column);
+            return raw != null && isNegativeZero(raw);
+        });
+    }
+
+    private boolean isNegativeZero(int resultColumn) {
+        try {
+            return Double.doubleToRawLongBits(rows.getDouble(resultColumn)) == Long.MIN_VALUE;
+        } catch (SQLException e) {
+            throw new IllegalStateException("table " + table + ": reading a zero's sign failed", e);
+        }
     }
 
     @Override

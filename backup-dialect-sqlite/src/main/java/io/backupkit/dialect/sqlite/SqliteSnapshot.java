@@ -270,18 +270,16 @@ final class SqliteSnapshot implements Snapshot {
     @Override
     public RowCursor openRows(TableModel table, Set<Integer> rawColumns) throws SQLException {
         List<ColumnModel> columns = table.columns();
-        StringBuilder sql = new StringBuilder("SELECT ");
+        List<String> select = new ArrayList<>();
         Map<Integer, Integer> runEnds = new HashMap<>();
         Map<Integer, Integer> resultIndex = new HashMap<>();
-        int result = 0;
+        Map<Integer, Integer> zeroSignIndex = new HashMap<>();
+        List<String> signColumns = new ArrayList<>();
         int c = 0;
         while (c < columns.size()) {
-            if (result > 0) {
-                sql.append(", ");
-            }
             if (rawColumns.contains(c)) {
-                sql.append(quote(columns.get(c).name()));
-                resultIndex.put(c, ++result);
+                select.add(quote(columns.get(c).name()));
+                resultIndex.put(c, select.size());
                 c++;
                 continue;
             }
@@ -291,21 +289,43 @@ final class SqliteSnapshot implements Snapshot {
             List<String> run = new ArrayList<>();
             while (c < columns.size() && !rawColumns.contains(c)) {
                 run.add(quote(columns.get(c).name()));
+                if (table.kind() == TableModel.Kind.TABLE && mayHoldNegativeZero(columns.get(c).declaredType())) {
+                    signColumns.add(quote(columns.get(c).name()));
+                    zeroSignIndex.put(c, -signColumns.size());
+                }
                 c++;
             }
-            sql.append(runExpression(run));
+            select.add(runExpression(run));
             runEnds.put(from, c);
-            resultIndex.put(from, ++result);
+            resultIndex.put(from, select.size());
         }
-        sql.append(" FROM ").append(quote(table.name())).append(orderBy.getOrDefault(table.name(), ""));
+        // Raw copies of the columns that can hold -0.0, read only when quote() printed 0.0.
+        int base = select.size();
+        select.addAll(signColumns);
+        zeroSignIndex.replaceAll((column, negative) -> base - negative);
+        String sql = "SELECT " + String.join(", ", select) + " FROM " + quote(table.name())
+                + orderBy.getOrDefault(table.name(), "");
         Statement statement = connection.createStatement();
         try {
-            ResultSet rs = statement.executeQuery(sql.toString());
-            return new SqliteRowCursor(table.name(), statement, rs, runEnds, resultIndex);
+            ResultSet rs = statement.executeQuery(sql);
+            return new SqliteRowCursor(table.name(), statement, rs, runEnds, resultIndex, zeroSignIndex);
         } catch (SQLException e) {
             statement.close();
             throw e;
         }
+    }
+
+    /**
+     * Whether a column can store -0.0 as it is. Columns with REAL, INTEGER or NUMERIC affinity turn
+     * it into 0 and TEXT affinity into text; only BLOB affinity (no declared type, BLOB, or ANY in
+     * a STRICT table) keeps the sign, which {@code quote()} then drops.
+     */
+    static boolean mayHoldNegativeZero(String declaredType) {
+        String type = declaredType.toUpperCase(Locale.ROOT);
+        if (type.contains("INT") || type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT")) {
+            return false;
+        }
+        return type.isEmpty() || type.contains("BLOB") || type.equals("ANY");
     }
 
     /** SQLite functions take at most this many arguments in a default build (SQLITE_MAX_FUNCTION_ARG). */
