@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param schemaFingerprint SHA-256 of the schema statements, equal for equal schemas
  * @param compression       how the archive is compressed
  * @param plan              the table order and foreign-key cycles
- * @param tables            each table with its row count, in plan order
+ * @param tables            each table with its row count and columns, in plan order
+ * @param schema            every schema statement, by phase, as written to the schema entries
  * @param entries           every other entry of the archive, in archive order, with size and SHA-256
  * @param redactions        what was redacted
  * @param labels            free-form labels given when the backup was made
@@ -25,7 +26,7 @@ import java.util.Objects;
 public record BackupManifest(int formatVersion, String id, Instant createdAt, Instant snapshotAt,
                              SourceInfo source, String libraryVersion, String schemaFingerprint,
                              Compression compression, BackupPlan plan, List<TableSummary> tables,
-                             List<ManifestEntry> entries, List<RedactionRecord> redactions,
+                             List<SchemaObject> schema, List<ManifestEntry> entries, List<RedactionRecord> redactions,
                              List<String> labels, List<String> warnings) {
 
     /** The archive format version this library writes. */
@@ -41,6 +42,7 @@ public record BackupManifest(int formatVersion, String id, Instant createdAt, In
         Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(plan, "plan");
         tables = List.copyOf(tables);
+        schema = List.copyOf(schema);
         entries = List.copyOf(entries);
         redactions = List.copyOf(redactions);
         labels = List.copyOf(labels);

@@ -11,6 +11,7 @@ import io.backupkit.Phase;
 import io.backupkit.Progress;
 import io.backupkit.ProgressListener;
 import io.backupkit.RedactionRules;
+import io.backupkit.SchemaObject;
 import io.backupkit.SnapshotException;
 import io.backupkit.SourceInfo;
 import io.backupkit.StorageException;
@@ -156,7 +157,8 @@ public final class BackupRun {
             BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, id, createdAt,
                     info.snapshotAt(), new SourceInfo(dialect.name(), info.databaseVersion(), info.properties()),
                     config.libraryVersion(), fingerprint(preData, postData), config.options().compression(), plan,
-                    tableSummaries, entries, config.redaction().records(), request.labels(), info.warnings());
+                    tableSummaries, schemaObjects(preData, postData, finish), entries, config.redaction().records(),
+                    request.labels(), info.warnings());
             byte[] manifestJson = Json.write(manifest);
             storage(() -> archive.addEntry(ArchiveLayout.MANIFEST, manifestJson, manifestJson.length));
             storage(() -> {
@@ -326,7 +328,8 @@ public final class BackupRun {
             throw new SnapshotException("backup " + id + ": table '" + table.name() + "' had " + expectedRows
                     + " rows when counted but " + tableRows + " when read; the snapshot was not consistent", null);
         }
-        tableSummaries.add(new TableSummary(table.name(), tableRows, chunkIndex));
+        tableSummaries.add(new TableSummary(table.name(), tableRows, chunkIndex,
+                table.columns().stream().map(c -> c.name()).toList(), table.primaryKey()));
         report(Phase.DATA, table.name());
     }
 
@@ -390,6 +393,16 @@ public final class BackupRun {
             throw new StorageException("backup " + id + ": writing the sidecar to store "
                     + config.store().description() + " failed, so the archive was removed: " + e, e);
         }
+    }
+
+    private static List<SchemaObject> schemaObjects(List<SchemaStatement> preData, List<SchemaStatement> postData,
+                                                    List<SchemaStatement> finish) {
+        List<SchemaObject> objects = new ArrayList<>();
+        preData.forEach(s -> objects.add(new SchemaObject(ManifestEntry.Kind.SCHEMA, s.type(), s.name(), s.table(), s.sql())));
+        postData.forEach(s -> objects.add(new SchemaObject(ManifestEntry.Kind.POST_DATA, s.type(), s.name(), s.table(),
+                s.sql())));
+        finish.forEach(s -> objects.add(new SchemaObject(ManifestEntry.Kind.FINISH, s.type(), s.name(), s.table(), s.sql())));
+        return objects;
     }
 
     private String fingerprint(List<SchemaStatement> preData, List<SchemaStatement> postData) {
