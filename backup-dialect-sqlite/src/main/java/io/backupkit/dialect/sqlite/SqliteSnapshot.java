@@ -34,6 +34,8 @@ final class SqliteSnapshot implements Snapshot {
     private static final Pattern FTS = Pattern.compile("(?is)^\\s*CREATE\\s+VIRTUAL\\s+TABLE\\s+.*\\bUSING\\s+fts[345]\\b.*");
     /** External-content and contentless full-text tables have no rows of their own to copy. */
     private static final Pattern EXTERNAL_CONTENT = Pattern.compile("(?is).*\\bcontent\\s*=.*");
+    /** A contentless table ({@code content=''}) keeps only its index, which cannot be rebuilt. */
+    private static final Pattern CONTENTLESS = Pattern.compile("(?is).*\\bcontent\\s*=\\s*(''|\"\").*");
     private static final Pattern VIRTUAL = Pattern.compile("(?is)^\\s*CREATE\\s+VIRTUAL\\s+TABLE\\b.*");
 
     /** Closes whatever the snapshot holds. */
@@ -60,8 +62,9 @@ final class SqliteSnapshot implements Snapshot {
         properties.put("encoding", SqliteDialect.queryString(connection, "PRAGMA encoding"));
         properties.put("page_size", String.valueOf(SqliteDialect.queryInt(connection, "PRAGMA page_size")));
         String version = SqliteDialect.queryString(connection, "SELECT sqlite_version()");
-        this.info = new SnapshotInfo(version, snapshotAt, properties, warnings);
-        this.schema = readSchema(properties);
+        List<String> allWarnings = new ArrayList<>(warnings);
+        this.schema = readSchema(properties, allWarnings);
+        this.info = new SnapshotInfo(version, snapshotAt, properties, allWarnings);
     }
 
     @Override
@@ -80,7 +83,7 @@ final class SqliteSnapshot implements Snapshot {
     private record TableListRow(String type, boolean withoutRowid) {
     }
 
-    private SchemaModel readSchema(Map<String, String> properties) throws SQLException {
+    private SchemaModel readSchema(Map<String, String> properties, List<String> warnings) throws SQLException {
         List<MasterRow> master = new ArrayList<>();
         try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery("SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid")) {
@@ -127,7 +130,10 @@ final class SqliteSnapshot implements Snapshot {
                     } else if (row.sql() != null && VIRTUAL.matcher(row.sql()).matches()) {
                         preData.add(new SchemaStatement(SchemaStatement.Type.TABLE, row.name(), row.name(), row.sql()));
                         boolean fts = FTS.matcher(row.sql()).matches();
-                        if (fts && EXTERNAL_CONTENT.matcher(row.sql()).matches()) {
+                        if (fts && CONTENTLESS.matcher(row.sql()).matches()) {
+                            warnings.add("the full-text table " + row.name() + " is contentless (content=''): its "
+                                    + "index cannot be read back or rebuilt, so it is restored empty");
+                        } else if (fts && EXTERNAL_CONTENT.matcher(row.sql()).matches()) {
                             // Its rows live in another table; rebuild the index from there after the data.
                             postData.add(new SchemaStatement(SchemaStatement.Type.INDEX, row.name(), row.name(),
                                     "INSERT INTO " + quote(row.name()) + "(" + quote(row.name()) + ") VALUES('rebuild')"));
@@ -200,8 +206,14 @@ final class SqliteSnapshot implements Snapshot {
                 }
             }
         }
+        String rowidAlias = rowidAlias(allNames);
         if (fts) {
-            columns.add(0, new ColumnModel("rowid", ""));
+            columns.add(0, new ColumnModel("rowid", "INTEGER"));
+        } else if (!virtual && !withoutRowidOrVirtual && rowidAlias != null && !hasIntegerPrimaryKey(name, primaryKey)) {
+            // Without an INTEGER PRIMARY KEY the rowid is hidden; write it so that a reload keeps it
+            // (what sqlite3 .dump --preserve-rowids does): external-content full-text tables and
+            // anything else keyed on rowid still match.
+            columns.add(0, new ColumnModel(rowidAlias, "INTEGER"));
         }
         List<ForeignKey> foreignKeys = new ArrayList<>();
         if (!virtual) {
@@ -227,6 +239,29 @@ final class SqliteSnapshot implements Snapshot {
         orderBy.put(name, orderClause(virtual, fts, withoutRowidOrVirtual, primaryKey, allNames));
         return new TableModel(name, columns, List.copyOf(primaryKey.values()), foreignKeys,
                 virtual ? TableModel.Kind.VIRTUAL : TableModel.Kind.TABLE);
+    }
+
+    private static String rowidAlias(List<String> lowerCaseColumnNames) {
+        for (String alias : List.of("rowid", "_rowid_", "oid")) {
+            if (!lowerCaseColumnNames.contains(alias)) {
+                return alias;
+            }
+        }
+        return null;
+    }
+
+    /** Whether the table's primary key is an alias of the rowid (a single column declared exactly INTEGER). */
+    private boolean hasIntegerPrimaryKey(String table, TreeMap<Integer, String> primaryKey) throws SQLException {
+        if (primaryKey.size() != 1) {
+            return false;
+        }
+        try (var ps = connection.prepareStatement("SELECT type FROM pragma_table_xinfo(?) WHERE name = ?")) {
+            ps.setString(1, table);
+            ps.setString(2, primaryKey.firstEntry().getValue());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && "INTEGER".equalsIgnoreCase(String.valueOf(rs.getString(1)).trim());
+            }
+        }
     }
 
     /**
