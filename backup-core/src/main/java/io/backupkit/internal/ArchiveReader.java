@@ -68,7 +68,9 @@ public final class ArchiveReader {
         MessageDigest archiveDigest = Sha256.newDigest();
         CountingInputStream counted = new CountingInputStream(
                 new BufferedInputStream(new StoreStream(storeStream), 256 * 1024));
-        DigestInputStream digesting = new DigestInputStream(counted, archiveDigest);
+        // Every byte must pass through the digest exactly once: a decompressor that marks and resets
+        // (gzip does, to hand back what its inflater did not use) would otherwise hash bytes twice.
+        InputStream digesting = new OnePassStream(new DigestInputStream(counted, archiveDigest));
         String current = null;
         try (InputStream decompressed = decompressor(digesting, algorithm);
              TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, "UTF-8")) {
@@ -99,6 +101,10 @@ public final class ArchiveReader {
                 throw e;
             }
             throw new DamagedArchiveException(current, e);
+        }
+        if (counted.count == 0) {
+            // Even an archive without entries has a tar trailer; zstd and tar read nothing as "no entries".
+            throw new DamagedArchiveException(null, new java.io.EOFException("the archive is empty (0 bytes)"));
         }
         return new Digests(counted.count, Sha256.hex(archiveDigest.digest()));
     }
@@ -205,6 +211,42 @@ public final class ArchiveReader {
         @Override
         public void close() {
             // the tar stream moves on to the next entry by itself
+        }
+    }
+
+    /** Refuses mark/reset and skips by reading, so that what lies below sees each byte once. */
+    private static final class OnePassStream extends java.io.FilterInputStream {
+        OnePassStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        @Override
+        public synchronized void mark(int readlimit) {
+            // not supported
+        }
+
+        @Override
+        public synchronized void reset() throws IOException {
+            throw new IOException("mark/reset not supported");
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] discard = new byte[(int) Math.min(Math.max(n, 0), 8192)];
+            long skipped = 0;
+            while (skipped < n) {
+                int read = in.read(discard, 0, (int) Math.min(discard.length, n - skipped));
+                if (read < 0) {
+                    break;
+                }
+                skipped += read;
+            }
+            return skipped;
         }
     }
 

@@ -27,6 +27,8 @@ import io.backupkit.spi.SnapshotOptions;
 import io.backupkit.spi.Store;
 import io.backupkit.spi.TableModel;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.SQLException;
@@ -232,6 +234,9 @@ public final class BackupRun {
         try {
             return config.store().upload(name);
         } catch (IOException | RuntimeException e) {
+            if (interrupted(e)) {
+                throw cancelled(e);
+            }
             throw new StorageException("backup " + id + ": cannot write to store " + config.store().description()
                     + ": " + e, e);
         }
@@ -390,6 +395,9 @@ public final class BackupRun {
             } catch (IOException | RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
+            if (interrupted(e)) {
+                throw cancelled(e);
+            }
             throw new StorageException("backup " + id + ": writing the sidecar to store "
                     + config.store().description() + " failed, so the archive was removed: " + e, e);
         }
@@ -418,8 +426,30 @@ public final class BackupRun {
 
     private void checkInterrupted() {
         if (Thread.currentThread().isInterrupted()) {
-            throw new BackupException("backup " + id + " was cancelled; nothing was stored");
+            throw cancelled(null);
         }
+    }
+
+    private BackupException cancelled(Throwable cause) {
+        return new BackupException("backup " + id + " was cancelled; nothing was stored", cause);
+    }
+
+    /**
+     * Whether a failure is really a cancellation. An interrupt that lands while this thread writes
+     * to a store's {@link java.nio.channels.InterruptibleChannel} closes the channel, and surfaces
+     * as an I/O failure ({@link ClosedByInterruptException}, often wrapped, without a message) that
+     * must not be reported as a broken store.
+     */
+    private static boolean interrupted(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ClosedByInterruptException || t instanceof InterruptedIOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void report(Phase phase, String table) {
@@ -444,9 +474,10 @@ public final class BackupRun {
     private <T> T storage(StorageAction<T> action) {
         try {
             return action.run();
-        } catch (java.io.InterruptedIOException e) {
-            throw new BackupException("backup " + id + " was cancelled; nothing was stored", e);
         } catch (IOException e) {
+            if (interrupted(e)) {
+                throw cancelled(e);
+            }
             long written = archive == null ? 0 : archive.bytesWritten();
             throw new StorageException("backup " + id + ": writing to store " + config.store().description()
                     + " failed after " + written + " bytes: " + e.getMessage(), e);

@@ -63,6 +63,8 @@ public final class DialectResolver {
     /** Removes user names and passwords from a JDBC URL so that it can be logged. */
     public static String stripCredentials(String url) {
         String stripped = url.replaceAll("//[^/@?;]*@", "//");
+        // Oracle puts them before the host without slashes: jdbc:oracle:thin:user/password@host...
+        stripped = stripped.replaceAll("(?i)^(jdbc:oracle:\\w+:)[^@/]+/[^@]*@", "$1***@");
         return stripped.replaceAll("(?i)([?&;](user|username|password|pwd|sslpassword|secret)=)[^&;]*", "$1***");
     }
 }

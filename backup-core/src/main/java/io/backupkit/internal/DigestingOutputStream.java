@@ -13,6 +13,7 @@ final class DigestingOutputStream extends FilterOutputStream {
 
     private final MessageDigest digest = Sha256.newDigest();
     private volatile long count;
+    private String sha256;
 
     DigestingOutputStream(OutputStream out) {
         super(out);
@@ -41,7 +42,14 @@ final class DigestingOutputStream extends FilterOutputStream {
         return count;
     }
 
+    /**
+     * The SHA-256 of everything written so far; once asked, the stream is complete and the answer
+     * never changes ({@link MessageDigest#digest()} resets the digest, so it is taken only once).
+     */
     String sha256() {
-        return Sha256.hex(digest.digest());
+        if (sha256 == null) {
+            sha256 = Sha256.hex(digest.digest());
+        }
+        return sha256;
     }
 }

@@ -5,6 +5,7 @@ import io.backupkit.spi.DatabaseInfo;
 import io.backupkit.spi.Dialect;
 import io.backupkit.spi.Snapshot;
 import io.backupkit.spi.SnapshotOptions;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -40,6 +41,8 @@ import org.sqlite.SQLiteConfig;
  * <p>Stateless and thread-safe.
  */
 public final class SqliteDialect implements Dialect {
+
+    private static final String COPY_PREFIX = "backupkit-snapshot-";
 
     /** Creates the dialect. */
     public SqliteDialect() {
@@ -117,7 +120,9 @@ public final class SqliteDialect implements Dialect {
     private Snapshot copyThenSnapshot(Connection connection, String path, String journalMode, Path tempDirectory,
                                       int previousTimeout) throws Exception {
         Files.createDirectories(tempDirectory);
-        Path copy = Files.createTempFile(tempDirectory, "backupkit-snapshot-", ".db");
+        deleteAbandonedCopies(tempDirectory);
+        // The process id in the name lets a later backup recognise the copy of one that crashed.
+        Path copy = Files.createTempFile(tempDirectory, COPY_PREFIX + ProcessHandle.current().pid() + "-", ".db");
         boolean handedOver = false;
         try {
             try (var vacuum = connection.prepareStatement("VACUUM INTO ?")) {
@@ -146,6 +151,31 @@ public final class SqliteDialect implements Dialect {
             if (!handedOver) {
                 deleteCopy(copy);
             }
+        }
+    }
+
+    /**
+     * Deletes snapshot copies left by backups whose process died (killed, power cut) before it could
+     * delete them: each is a full copy of a database, which must not linger in a temp directory.
+     * Copies of live processes, this one included, are left alone.
+     */
+    static void deleteAbandonedCopies(Path tempDirectory) {
+        try (DirectoryStream<Path> copies = Files.newDirectoryStream(tempDirectory, COPY_PREFIX + "*")) {
+            for (Path copy : copies) {
+                String rest = copy.getFileName().toString().substring(COPY_PREFIX.length());
+                int dash = rest.indexOf('-');
+                long pid;
+                try {
+                    pid = dash > 0 ? Long.parseLong(rest.substring(0, dash)) : -1;
+                } catch (NumberFormatException e) {
+                    pid = -1;
+                }
+                if (pid > 0 && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    Files.deleteIfExists(copy);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // Best effort: the next backup tries again, and this one does not depend on it.
         }
     }
 
