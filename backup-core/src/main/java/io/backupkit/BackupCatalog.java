@@ -168,6 +168,83 @@ public final class BackupCatalog {
         }
     }
 
+    /** Receives one verified entry's content during {@link #forEachEntry}. */
+    @FunctionalInterface
+    public interface EntryConsumer {
+        /** Called once per SQL entry, in archive (load) order; the stream is valid only during the call. */
+        void accept(ManifestEntry entry, InputStream content) throws Exception;
+    }
+
+    /**
+     * Streams every SQL entry of a backup, in order, to the consumer, checking each entry's size and
+     * SHA-256 against the manifest as it goes. Call it with a manifest from {@link #manifest(String)},
+     * which has already verified the whole archive; the second check catches an archive that
+     * changed in between. A mismatch throws {@link InvalidArchiveException} naming the entry, after
+     * the consumer has seen its bytes, so consumers write only to staging.
+     */
+    public void forEachEntry(String id, BackupManifest manifest, EntryConsumer consumer) {
+        BackupInfo info = info(id);
+        Map<String, ManifestEntry> expected = new LinkedHashMap<>();
+        manifest.entries().forEach(e -> expected.put(e.name(), e));
+        try (InputStream in = store.open(info.archiveName())) {
+            ArchiveReader.read(in, Compression.forFileName(info.archiveName()), (name, size, content) -> {
+                if (name.equals(ArchiveLayout.MANIFEST)) {
+                    return;
+                }
+                ManifestEntry entry = expected.remove(name);
+                if (entry == null) {
+                    throw new InvalidArchiveException("backup " + id + ": entry '" + name + "' is not in the manifest");
+                }
+                MessageDigest digest = Sha256.newDigest();
+                long[] count = new long[1];
+                InputStream checked = new java.io.FilterInputStream(content) {
+                    @Override
+                    public int read() throws IOException {
+                        int b = super.read();
+                        if (b >= 0) {
+                            digest.update((byte) b);
+                            count[0]++;
+                        }
+                        return b;
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        int n = super.read(b, off, len);
+                        if (n > 0) {
+                            digest.update(b, off, n);
+                            count[0] += n;
+                        }
+                        return n;
+                    }
+                };
+                try {
+                    consumer.accept(entry, checked);
+                } catch (IOException | RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new BackupException("backup " + id + ": loading entry '" + name + "' failed: " + e.getMessage(), e);
+                }
+                checked.transferTo(java.io.OutputStream.nullOutputStream());
+                if (count[0] != entry.size() || !Sha256.hex(digest.digest()).equals(entry.sha256())) {
+                    throw new InvalidArchiveException("backup " + id + ": entry '" + name
+                            + "' changed since it was verified (size or SHA-256 differs from the manifest)");
+                }
+            });
+        } catch (NoSuchFileException e) {
+            throw new InvalidArchiveException("backup " + id + ": archive " + info.archiveName() + " is missing");
+        } catch (ArchiveReader.DamagedArchiveException e) {
+            throw new InvalidArchiveException("backup " + id + ": archive is damaged"
+                    + (e.entry() == null ? "" : " at entry '" + e.entry() + "'") + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new StorageException("reading backup " + id + " from " + store.description() + " failed: "
+                    + e.getMessage(), e);
+        }
+        if (!expected.isEmpty()) {
+            throw new InvalidArchiveException("backup " + id + ": entries missing from the archive: " + expected.keySet());
+        }
+    }
+
     /** Deletes a backup: the sidecar first, so that it is never listed without its archive. */
     public void delete(String id) {
         BackupInfo info = info(id);

@@ -2,6 +2,7 @@ package io.backupkit;
 
 import io.backupkit.internal.BackupRun;
 import io.backupkit.internal.DialectResolver;
+import io.backupkit.internal.RestoreRun;
 import io.backupkit.spi.Dialect;
 import io.backupkit.spi.Store;
 import java.io.IOException;
@@ -63,6 +64,32 @@ public final class BackupService {
     public BackupManifest backup(BackupRequest request) {
         Objects.requireNonNull(request, "request");
         return BackupRun.run(config, request);
+    }
+
+    /**
+     * What a full restore of the backup would change, table by table, computed by rebuilding the
+     * backup into a temporary staging database and comparing; writes nothing to the live database
+     * or the store.
+     */
+    public RestorePreview preview(String id) {
+        return new RestoreRun(config, catalog).preview(id);
+    }
+
+    /**
+     * Restores a backup over the live database: verifies every checksum, validates the schema,
+     * rebuilds the data through a strict parser into a staging database beside the live one, checks
+     * it, takes a {@code pre-restore} safety backup, then swaps atomically while the write gate holds
+     * application writes.
+     *
+     * @throws InvalidArchiveException the archive is damaged, forged or not loadable; nothing changed
+     */
+    public RestoreResult restore(String id, RestoreOptions options) {
+        return new RestoreRun(config, catalog).restore(id, options);
+    }
+
+    /** Brings back the database as it was before the last restore (its {@code pre-restore} backup). */
+    public RestoreResult undoLastRestore(RestoreOptions options) {
+        return new RestoreRun(config, catalog).undoLastRestore(options);
     }
 
     /** Every complete backup in the store, oldest first. */

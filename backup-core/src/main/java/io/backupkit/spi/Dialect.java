@@ -41,6 +41,11 @@ public interface Dialect {
     /** Quotes an identifier so that any name, with quotes, spaces or reserved words, is safe in SQL. */
     String quoteIdentifier(String identifier);
 
+    /** Restore support; empty when this dialect can only back up. */
+    default java.util.Optional<Restorer> restorer() {
+        return java.util.Optional.empty();
+    }
+
     /** What an exported plain-SQL script starts with, for example {@code BEGIN TRANSACTION;}. */
     default String scriptPrologue() {
         return "BEGIN;\n";

@@ -11,8 +11,11 @@ import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import net.jqwik.api.lifecycle.LifecycleContext;
+import net.jqwik.api.lifecycle.SkipExecutionHook;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
+import org.opentest4j.TestAbortedException;
 
 /**
  * Runs the real {@code sqlite3} command-line shell, the program users restore backups with.
@@ -22,10 +25,27 @@ import org.junit.jupiter.api.Assumptions;
  * skip (a JUnit assumption) for machines without the shell. The property {@code
  * backupkit.sqlite3} points at a specific binary; otherwise {@code /usr/bin/sqlite3} or the first
  * {@code sqlite3} on the {@code PATH} is used.
+ *
+ * <p>JUnit tests just call {@link #requireSqlite3()} (or {@link #run}). A jqwik property would
+ * count the skip as a rejected try and end up "exhausted"; annotate it with {@code
+ * @AddLifecycleHook(SqliteCli.RequireSqlite3.class)} instead.
  */
 public final class SqliteCli {
 
     private static final long TIMEOUT_SECONDS = 60;
+
+    /** jqwik hook: skips the property when the shell is missing and CLIs are optional. */
+    public static final class RequireSqlite3 implements SkipExecutionHook {
+        @Override
+        public SkipResult shouldBeSkipped(LifecycleContext context) {
+            try {
+                requireSqlite3(); // fails the property when the shell is required
+                return SkipResult.doNotSkip();
+            } catch (TestAbortedException e) {
+                return SkipResult.skip(e.getMessage());
+            }
+        }
+    }
 
     private SqliteCli() {}
 

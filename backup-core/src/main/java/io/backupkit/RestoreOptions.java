@@ -1,0 +1,81 @@
+package io.backupkit;
+
+import io.backupkit.spi.WriteGate;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a full restore runs.
+ *
+ * <pre>{@code
+ * service.restore(id, RestoreOptions.builder()
+ *     .writeGate(HikariWriteGate.of(hikariDataSource))   // hold app writes during the swap
+ *     .maxWritePause(Duration.ofMillis(250))
+ *     .build());
+ * }</pre>
+ *
+ * @param writeGate          holds application writes while the database is swapped; {@link WriteGate#none()}
+ *                           only when nothing else uses the database (the CLI with the app stopped)
+ * @param maxWritePause      the longest the gate may hold writes, waiting for in-flight work included
+ * @param allowNewerSchema   restore even when the backup's schema version is newer than the live one
+ * @param safetyBackup       take a {@code pre-restore} backup first (default true)
+ */
+public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolean allowNewerSchema,
+                             boolean safetyBackup) {
+
+    /** The label of the safety backups that restores take. */
+    public static final String PRE_RESTORE_LABEL = "pre-restore";
+
+    public RestoreOptions {
+        Objects.requireNonNull(writeGate, "writeGate");
+        Objects.requireNonNull(maxWritePause, "maxWritePause");
+        if (maxWritePause.isNegative() || maxWritePause.isZero()) {
+            throw new IllegalArgumentException("maxWritePause must be positive but was " + maxWritePause);
+        }
+    }
+
+    /** A builder with safe defaults: no gate (set one for a live app), 250 ms pause, safety backup on. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds {@link RestoreOptions}. */
+    public static final class Builder {
+        private WriteGate writeGate = WriteGate.none();
+        private Duration maxWritePause = Duration.ofMillis(250);
+        private boolean allowNewerSchema;
+        private boolean safetyBackup = true;
+
+        private Builder() {
+        }
+
+        /** Sets the gate that holds application writes during the swap. */
+        public Builder writeGate(WriteGate gate) {
+            this.writeGate = Objects.requireNonNull(gate, "writeGate");
+            return this;
+        }
+
+        /** Sets the longest write pause. */
+        public Builder maxWritePause(Duration pause) {
+            this.maxWritePause = Objects.requireNonNull(pause, "maxWritePause");
+            return this;
+        }
+
+        /** Allows restoring a backup whose schema version is newer than the live database's. */
+        public Builder allowNewerSchema(boolean allow) {
+            this.allowNewerSchema = allow;
+            return this;
+        }
+
+        /** Whether to take a {@code pre-restore} safety backup first. */
+        public Builder safetyBackup(boolean take) {
+            this.safetyBackup = take;
+            return this;
+        }
+
+        /** Validates and builds. */
+        public RestoreOptions build() {
+            return new RestoreOptions(writeGate, maxWritePause, allowNewerSchema, safetyBackup);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.backupkit;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The outcome of a restore.
+ *
+ * @param backupId       the backup that was restored
+ * @param safetyBackupId the {@code pre-restore} backup taken just before, which {@code undoLastRestore()}
+ *                       brings back; {@code null} when the target held no database
+ * @param rows           rows restored
+ * @param writePause     how long application writes were held while the database was swapped
+ * @param duration       the whole restore
+ */
+public record RestoreResult(String backupId, String safetyBackupId, long rows, Duration writePause,
+                            Duration duration) {
+    public RestoreResult {
+        Objects.requireNonNull(backupId, "backupId");
+        Objects.requireNonNull(writePause, "writePause");
+        Objects.requireNonNull(duration, "duration");
+    }
+}

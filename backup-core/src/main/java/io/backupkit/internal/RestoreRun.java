@@ -1,0 +1,233 @@
+package io.backupkit.internal;
+
+import io.backupkit.BackupCatalog;
+import io.backupkit.BackupException;
+import io.backupkit.BackupInfo;
+import io.backupkit.BackupManifest;
+import io.backupkit.BackupNotFoundException;
+import io.backupkit.BackupRequest;
+import io.backupkit.InvalidArchiveException;
+import io.backupkit.RestoreOptions;
+import io.backupkit.RestorePreview;
+import io.backupkit.RestoreResult;
+import io.backupkit.TablePreview;
+import io.backupkit.TableSummary;
+import io.backupkit.spi.Restorer;
+import io.backupkit.spi.Staging;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Preview, restore and undo. Every path runs the same guarded sequence: verify every checksum,
+ * check the dialect and the schema statements, rebuild the backup into a staging database through
+ * the dialect's strict parser, check the staging database, and only then compare (preview) or swap
+ * it in (restore). The live database is untouched until the swap.
+ */
+public final class RestoreRun {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RestoreRun.class);
+    private static final DateTimeFormatter MINUTES =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+
+    private final BackupRun.Config config;
+    private final BackupCatalog catalog;
+
+    /** A run over a service's configuration and catalog. */
+    public RestoreRun(BackupRun.Config config, BackupCatalog catalog) {
+        this.config = config;
+        this.catalog = catalog;
+    }
+
+    /** What restoring {@code id} would change; writes nothing to the live database or the store. */
+    public RestorePreview preview(String id) {
+        BackupManifest manifest = verified(id);
+        Restorer restorer = restorer();
+        restorer.validateSchema(manifest);
+        try (Staging staging = stage(restorer, manifest, false)) {
+            List<TablePreview> tables = new ArrayList<>(staging.compareWithLive());
+            Map<String, List<String>> live = staging.liveSchema();
+            String liveVersion = staging.liveSchemaVersion();
+            return buildPreview(manifest, tables, live, liveVersion);
+        } catch (BackupException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new BackupException("previewing backup " + id + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Restores {@code id} over the live database. */
+    public RestoreResult restore(String id, RestoreOptions options) {
+        return restore(id, options, RestoreOptions.PRE_RESTORE_LABEL);
+    }
+
+    /** Brings back the newest {@code pre-restore} safety backup. */
+    public RestoreResult undoLastRestore(RestoreOptions options) {
+        BackupInfo last = catalog.list().stream()
+                .filter(b -> b.labels().contains(RestoreOptions.PRE_RESTORE_LABEL))
+                .max(Comparator.comparing(BackupInfo::id))
+                .orElseThrow(() -> new BackupNotFoundException("there is no restore to undo: no backup labelled "
+                        + RestoreOptions.PRE_RESTORE_LABEL + " in " + config.store().description()));
+        LOG.info("undoing the last restore by restoring safety backup {}", last.id());
+        return restore(last.id(), options, "pre-undo");
+    }
+
+    private RestoreResult restore(String id, RestoreOptions options, String safetyLabel) {
+        long started = System.nanoTime();
+        BackupManifest manifest = verified(id);
+        Restorer restorer = restorer();
+        restorer.validateSchema(manifest);
+        try (Staging staging = stage(restorer, manifest, true)) {
+            String liveVersion = staging.liveSchemaVersion();
+            String backupVersion = manifest.source().properties().getOrDefault("user_version", "0");
+            if (!options.allowNewerSchema() && liveVersion != null && parse(backupVersion) > parse(liveVersion)) {
+                throw new BackupException("backup " + id + " has schema version " + backupVersion
+                        + ", newer than the live database's " + liveVersion + "; upgrade the application first, or "
+                        + "allow it with RestoreOptions.allowNewerSchema(true)");
+            }
+            String safetyId = null;
+            if (options.safetyBackup() && liveVersion != null) {
+                safetyId = BackupRun.run(config, BackupRequest.labelled(safetyLabel)).id();
+                LOG.info("restore of {}: safety backup {} taken", id, safetyId);
+            }
+            Duration pause = staging.swapIntoLive(options.writeGate(), options.maxWritePause());
+            Duration total = Duration.ofNanos(System.nanoTime() - started);
+            LOG.info("restore of {}: done in {} ms, writes held for {} ms", id, total.toMillis(), pause.toMillis());
+            return new RestoreResult(id, safetyId, manifest.totalRows(), pause, total);
+        } catch (BackupException e) {
+            LOG.warn("restore of {} failed; the live database was not changed: {}", id, e.getMessage());
+            throw e;
+        } catch (Exception e) {
+            LOG.warn("restore of {} failed: {}", id, e.toString());
+            throw new BackupException("restoring backup " + id + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static long parse(String version) {
+        try {
+            return Long.parseLong(version.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private BackupManifest verified(String id) {
+        BackupManifest manifest = catalog.manifest(id);
+        if (!manifest.source().dialect().equals(config.dialect().name())) {
+            throw new InvalidArchiveException("backup " + id + " is a " + manifest.source().dialect()
+                    + " backup; this service restores " + config.dialect().name() + " databases");
+        }
+        return manifest;
+    }
+
+    private Restorer restorer() {
+        return config.dialect().restorer().orElseThrow(() -> new BackupException("the "
+                + config.dialect().name() + " dialect cannot restore"));
+    }
+
+    private Staging stage(Restorer restorer, BackupManifest manifest, boolean besideLive) throws Exception {
+        Staging staging = restorer.openStaging(config.dataSource(), manifest, besideLive,
+                config.options().tempDirectory());
+        try {
+            catalog.forEachEntry(manifest.id(), manifest, staging::load);
+            List<String> problems = staging.complete();
+            if (!problems.isEmpty()) {
+                throw new InvalidArchiveException("backup " + manifest.id() + " does not rebuild a sound database: "
+                        + String.join("; ", problems));
+            }
+            return staging;
+        } catch (Exception | Error e) {
+            try {
+                staging.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static RestorePreview buildPreview(BackupManifest manifest, List<TablePreview> tables,
+                                               Map<String, List<String>> live, String liveVersion) {
+        Map<String, List<String>> backup = new LinkedHashMap<>();
+        for (TableSummary t : manifest.tables()) {
+            backup.put(t.name(), t.columns());
+        }
+        List<String> onlyLive = live.keySet().stream().filter(t -> !backup.containsKey(t)).sorted().toList();
+        List<String> onlyBackup = backup.keySet().stream().filter(t -> !live.containsKey(t)).sorted().toList();
+        List<String> columnChanges = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : backup.entrySet()) {
+            List<String> liveColumns = live.get(e.getKey());
+            if (liveColumns == null) {
+                continue;
+            }
+            Set<String> added = new TreeSet<>(liveColumns);
+            e.getValue().forEach(added::remove);
+            Set<String> removed = new TreeSet<>(e.getValue());
+            liveColumns.forEach(removed::remove);
+            added.remove("rowid");
+            removed.remove("rowid");
+            if (!added.isEmpty() || !removed.isEmpty()) {
+                columnChanges.add(e.getKey() + ": " + added.stream().map(c -> "-" + c + " (live only)")
+                        .collect(Collectors.joining(", ")) + (added.isEmpty() || removed.isEmpty() ? "" : ", ")
+                        + removed.stream().map(c -> "+" + c + " (backup only)").collect(Collectors.joining(", ")));
+            }
+        }
+        Instant now = Instant.now();
+        Duration age = Duration.between(manifest.snapshotAt(), now);
+        String backupVersion = manifest.source().properties().getOrDefault("user_version", "0");
+        return new RestorePreview(manifest.id(), manifest.snapshotAt(), age.isNegative() ? Duration.ZERO : age, tables,
+                onlyLive, onlyBackup, columnChanges, backupVersion, liveVersion == null ? "" : liveVersion,
+                summary(manifest, tables, onlyLive, age));
+    }
+
+    static String summary(BackupManifest manifest, List<TablePreview> tables, List<String> onlyLive, Duration age) {
+        String when = MINUTES.format(manifest.snapshotAt()) + " (" + humanAge(age) + " ago)";
+        List<TablePreview> lost = tables.stream().filter(t -> t.lostRows() > 0).toList();
+        long changed = tables.stream().mapToLong(TablePreview::changedRows).sum();
+        long added = tables.stream().mapToLong(TablePreview::addedRows).sum();
+        if (lost.isEmpty() && changed == 0 && added == 0 && onlyLive.isEmpty()) {
+            return "Restoring changes nothing: the live data equals the backup of " + when + ".";
+        }
+        StringBuilder s = new StringBuilder("Restoring the backup of ").append(when).append(" will ");
+        List<String> parts = new ArrayList<>();
+        if (!lost.isEmpty()) {
+            parts.add("remove " + lost.stream().map(t -> t.lostRows() + " " + t.table()).collect(Collectors.joining(", ")));
+        }
+        if (changed > 0) {
+            parts.add("revert " + changed + " changed rows");
+        }
+        if (added > 0) {
+            parts.add("bring back " + added + " deleted rows");
+        }
+        if (!onlyLive.isEmpty()) {
+            parts.add("drop the tables " + String.join(", ", onlyLive));
+        }
+        return s.append(String.join(", ", parts)).append('.').toString();
+    }
+
+    static String humanAge(Duration age) {
+        long minutes = age.toMinutes();
+        if (minutes < 1) {
+            return "less than a minute";
+        }
+        if (minutes < 120) {
+            return minutes + " minutes";
+        }
+        long hours = age.toHours();
+        if (hours < 48) {
+            return hours + " hours";
+        }
+        return age.toDays() + " days";
+    }
+}

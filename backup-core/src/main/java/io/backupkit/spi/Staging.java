@@ -1,0 +1,48 @@
+package io.backupkit.spi;
+
+import io.backupkit.ManifestEntry;
+import io.backupkit.TablePreview;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A database being rebuilt from an archive, beside (or away from) the live one. Closing a staging
+ * that was not swapped in deletes it.
+ */
+public interface Staging extends AutoCloseable {
+
+    /**
+     * Loads one SQL entry, in archive order. Data entries go through a strict parser and bind
+     * their literals as parameters; schema statements come from the validated manifest.
+     *
+     * @throws io.backupkit.InvalidArchiveException naming the entry and line when the content is not allowed
+     */
+    void load(ManifestEntry entry, InputStream content) throws Exception;
+
+    /**
+     * Finishes the database and checks it: integrity, foreign keys, and row counts against the
+     * manifest. Returns the problems found; empty when the staging is sound.
+     */
+    List<String> complete() throws Exception;
+
+    /** Compares the staged database with the live one, table by table, by primary key, streaming. */
+    List<TablePreview> compareWithLive() throws Exception;
+
+    /** Tables and columns in the live database, as {@code table -> columns}, for schema differences. */
+    java.util.Map<String, List<String>> liveSchema() throws Exception;
+
+    /** The live database's schema version, for example SQLite's {@code user_version}. */
+    String liveSchemaVersion() throws Exception;
+
+    /**
+     * Replaces the live database with the staged one atomically: readers see the old or the new
+     * database, never a mix. Writes are held through {@code gate} for at most {@code maxPause}.
+     *
+     * @return how long writes were held
+     */
+    Duration swapIntoLive(WriteGate gate, Duration maxPause) throws Exception;
+
+    @Override
+    void close() throws Exception;
+}
