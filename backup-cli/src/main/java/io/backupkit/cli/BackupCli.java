@@ -6,6 +6,10 @@ import io.backupkit.BackupInfo;
 import io.backupkit.BackupManifest;
 import io.backupkit.BackupRequest;
 import io.backupkit.BackupService;
+import io.backupkit.RestoreOptions;
+import io.backupkit.RestorePreview;
+import io.backupkit.RestoreResult;
+import io.backupkit.TablePreview;
 import io.backupkit.VerificationResult;
 import io.backupkit.spi.Store;
 import java.io.BufferedOutputStream;
@@ -38,7 +42,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "backup-cli", mixinStandardHelpOptions = true, versionProvider = BackupCli.Version.class,
         description = "Consistent, compressed backups of SQL databases in open formats (tar, zstd, plain SQL).",
         subcommands = {BackupCli.BackupCommand.class, BackupCli.ListCommand.class, BackupCli.VerifyCommand.class,
-                BackupCli.ExportSqlCommand.class})
+                BackupCli.ExportSqlCommand.class, BackupCli.PreviewCommand.class, BackupCli.RestoreCommand.class,
+                BackupCli.UndoRestoreCommand.class})
 public final class BackupCli implements Callable<Integer> {
 
     @Spec
@@ -154,6 +159,97 @@ public final class BackupCli implements Callable<Integer> {
             err.printf("FAILED %s:%n", id);
             result.problems().forEach(p -> err.println("  " + p));
             return CommandLine.ExitCode.SOFTWARE;
+        }
+    }
+
+    abstract static class DatabaseCommand extends StoreCommand {
+        @Option(names = "--db", required = true, paramLabel = "JDBC_URL",
+                description = "For example jdbc:sqlite:/path/app.db")
+        String db;
+
+        BackupService service(boolean databaseMayNotExist) {
+            return BackupService.builder()
+                    .dataSource(JdbcUrlDataSource.of(db, databaseMayNotExist))
+                    .store(openStore())
+                    .build();
+        }
+
+        void printPreview(RestorePreview preview) {
+            PrintWriter out = out();
+            out.println(preview.summary());
+            out.printf("%-28s %10s %10s %10s %10s %10s%n", "table", "backup", "live", "lost", "changed", "added");
+            for (TablePreview t : preview.tables()) {
+                out.printf("%-28s %10d %10d %10d %10d %10d%n", t.table(), t.backupRows(), t.liveRows(), t.lostRows(),
+                        t.changedRows(), t.addedRows());
+            }
+            preview.columnChanges().forEach(c -> out.println("columns: " + c));
+            out.printf("schema version: backup %s, live %s%n", preview.backupUserVersion(),
+                    preview.liveUserVersion().isEmpty() ? "(none)" : preview.liveUserVersion());
+            out.flush();
+        }
+    }
+
+    @Command(name = "preview", description = "Show what restoring a backup would remove, change and add; changes nothing.")
+    static final class PreviewCommand extends DatabaseCommand implements Callable<Integer> {
+        @Option(names = "--id", required = true, paramLabel = "ID")
+        String id;
+
+        @Override
+        public Integer call() {
+            printPreview(service(false).preview(id));
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(name = "restore", description = "Restore a backup over the database (or into a new file), after a preview "
+            + "and a pre-restore safety backup. Stop the application first: the CLI cannot hold its writes.")
+    static final class RestoreCommand extends DatabaseCommand implements Callable<Integer> {
+        @Option(names = "--id", required = true, paramLabel = "ID")
+        String id;
+
+        @Option(names = "--yes", description = "Do not ask for confirmation.")
+        boolean yes;
+
+        @Option(names = "--tables", split = ",", paramLabel = "TABLE", description = "Selective restore (not available yet).")
+        List<String> tables = List.of();
+
+        @Option(names = "--rows", paramLabel = "TABLE:PK[,PK...]", description = "Selective restore (not available yet).")
+        String rows;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!tables.isEmpty() || rows != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--tables and --rows (selective restore) are not available in this version yet");
+            }
+            BackupService service = service(true);
+            if (!yes) {
+                printPreview(service.preview(id));
+                out().print("Type the backup id to restore it: ");
+                out().flush();
+                String typed = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                        java.nio.charset.StandardCharsets.UTF_8)).readLine();
+                if (typed == null || !typed.trim().equals(id)) {
+                    spec.commandLine().getErr().println("not confirmed; nothing was changed");
+                    return CommandLine.ExitCode.SOFTWARE;
+                }
+            }
+            RestoreResult result = service.restore(id, RestoreOptions.builder().build());
+            out().printf("restored %s: %d rows in %d ms%s%n", id, result.rows(), result.duration().toMillis(),
+                    result.safetyBackupId() == null ? "" : "; undo with undo-restore (safety backup "
+                            + result.safetyBackupId() + ")");
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(name = "undo-restore", description = "Bring back the database as it was before the last restore.")
+    static final class UndoRestoreCommand extends DatabaseCommand implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            RestoreResult result = service(false).undoLastRestore(RestoreOptions.builder().build());
+            out().printf("restored safety backup %s: %d rows in %d ms%n", result.backupId(), result.rows(),
+                    result.duration().toMillis());
+            return CommandLine.ExitCode.OK;
         }
     }
 

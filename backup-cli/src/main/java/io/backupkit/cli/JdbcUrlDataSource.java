@@ -27,6 +27,11 @@ final class JdbcUrlDataSource implements DataSource {
      * otherwise create an empty database and back that up.
      */
     static JdbcUrlDataSource of(String url) {
+        return of(url, false);
+    }
+
+    /** A data source for the URL; with {@code mayNotExist}, a missing SQLite file is created (restore into a new file). */
+    static JdbcUrlDataSource of(String url, boolean mayNotExist) {
         if (!url.startsWith("jdbc:")) {
             throw new IllegalArgumentException("--db must be a JDBC URL such as jdbc:sqlite:/path/app.db, not '"
                     + url + "'");
@@ -40,7 +45,7 @@ final class JdbcUrlDataSource implements DataSource {
             if (path.startsWith("file:")) {
                 path = path.substring("file:".length());
             }
-            if (!path.isEmpty() && !path.equals(":memory:") && !Files.isRegularFile(Path.of(path))) {
+            if (!mayNotExist && !path.isEmpty() && !path.equals(":memory:") && !Files.isRegularFile(Path.of(path))) {
                 throw new IllegalArgumentException("the SQLite database file " + Path.of(path).toAbsolutePath()
                         + " does not exist");
             }

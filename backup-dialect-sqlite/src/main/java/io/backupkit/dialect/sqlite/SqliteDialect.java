@@ -69,6 +69,11 @@ public final class SqliteDialect implements Dialect {
     }
 
     @Override
+    public java.util.Optional<io.backupkit.spi.Restorer> restorer() {
+        return java.util.Optional.of(new SqliteRestorer());
+    }
+
+    @Override
     public String scriptPrologue() {
         return "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n";
     }

@@ -1,0 +1,470 @@
+package io.backupkit.dialect.sqlite;
+
+import io.backupkit.BackupManifest;
+import io.backupkit.InvalidArchiveException;
+import io.backupkit.ManifestEntry;
+import io.backupkit.SchemaObject;
+import io.backupkit.TablePreview;
+import io.backupkit.TableSummary;
+import io.backupkit.spi.Staging;
+import io.backupkit.spi.WriteGate;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * A SQLite database rebuilt from an archive into its own file. Only validated schema statements
+ * from the manifest are executed; data rows are bound as parameters; counters and settings are
+ * parsed into numbers first. The live file is replaced by an atomic rename.
+ */
+final class SqliteStaging implements Staging {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteStaging.class);
+    private static final int MAX_SCHEMA_ENTRY_BYTES = 64 << 20;
+
+    private final BackupManifest manifest;
+    private final Path livePath;
+    private final Path path;
+    private final Map<String, List<String>> columns = new LinkedHashMap<>();
+    private final Map<String, Long> loadedRows = new HashMap<>();
+    private final Map<List<String>, Map<Integer, PreparedStatement>> inserts = new IdentityHashMap<>();
+    private Connection connection;
+    private SqliteFinishParser.Finish finish;
+    private boolean swapped;
+
+    SqliteStaging(BackupManifest manifest, Path livePath, Path path) throws SQLException, IOException {
+        this.manifest = manifest;
+        this.livePath = livePath;
+        this.path = path;
+        for (TableSummary t : manifest.tables()) {
+            columns.put(t.name(), t.columns());
+        }
+        connection = DriverManager.getConnection("jdbc:sqlite:" + path);
+        try (Statement s = connection.createStatement()) {
+            String pageSize = manifest.source().properties().getOrDefault("page_size", "4096");
+            s.execute("PRAGMA page_size = " + Integer.parseInt(pageSize));
+            // Staging is thrown away on any failure, so it needs no journal and no fsync per commit.
+            s.execute("PRAGMA journal_mode = OFF");
+            s.execute("PRAGMA synchronous = OFF");
+            s.execute("PRAGMA foreign_keys = OFF");
+            s.execute("BEGIN");
+        } catch (SQLException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void load(ManifestEntry entry, InputStream content) throws Exception {
+        switch (entry.kind()) {
+            case SCHEMA, POST_DATA -> executeSchema(entry, content);
+            case DATA -> loadData(entry, content);
+            case FINISH -> finish = new SqliteFinishParser(entry.name()).parse(content);
+            default -> throw new InvalidArchiveException("entry '" + entry.name() + "' has unknown kind " + entry.kind());
+        }
+    }
+
+    /** Runs the manifest's validated statements, after checking the entry says exactly the same. */
+    private void executeSchema(ManifestEntry entry, InputStream content) throws IOException, SQLException {
+        if (entry.size() > MAX_SCHEMA_ENTRY_BYTES) {
+            throw new InvalidArchiveException("entry '" + entry.name() + "' is larger than 64 MiB");
+        }
+        List<SchemaObject> objects = manifest.schema().stream().filter(o -> o.phase() == entry.kind()).toList();
+        String expected = objects.stream().map(o -> o.sql() + ";\n").collect(Collectors.joining());
+        byte[] actual = content.readNBytes(MAX_SCHEMA_ENTRY_BYTES + 1);
+        if (!java.util.Arrays.equals(actual, expected.getBytes(StandardCharsets.UTF_8))) {
+            throw new InvalidArchiveException("entry '" + entry.name() + "' differs from the schema statements "
+                    + "recorded in manifest.json");
+        }
+        try (Statement s = connection.createStatement()) {
+            for (SchemaObject object : objects) {
+                try {
+                    s.execute(object.sql());
+                } catch (SQLException e) {
+                    throw new InvalidArchiveException("entry '" + entry.name() + "': creating " + object.type()
+                            .name().toLowerCase(Locale.ROOT) + " '" + object.name() + "' failed: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private void loadData(ManifestEntry entry, InputStream content) throws IOException, SQLException {
+        SqliteInsertParser parser = new SqliteInsertParser(columns, entry.name());
+        long rows = parser.parse(content, (table, names, values) -> {
+            if (!table.equals(entry.table())) {
+                throw new InvalidArchiveException("entry '" + entry.name() + "' holds rows of table '" + table
+                        + "' but the manifest says it belongs to '" + entry.table() + "'");
+            }
+            bind(insertFor(table, names, values), values).executeUpdate();
+        });
+        if (rows != entry.rows()) {
+            throw new InvalidArchiveException("entry '" + entry.name() + "' holds " + rows + " rows; the manifest says "
+                    + entry.rows());
+        }
+        loadedRows.merge(entry.table(), rows, Long::sum);
+    }
+
+    /** One prepared INSERT per statement column list and per set of columns holding non-UTF-8 TEXT. */
+    private PreparedStatement insertFor(String table, List<String> names, Object[] values) throws SQLException {
+        int mask = 0;
+        for (int i = 0; i < values.length && i < 31; i++) {
+            if (values[i] instanceof SqliteText) {
+                mask |= 1 << i;
+            }
+        }
+        Map<Integer, PreparedStatement> byMask = inserts.computeIfAbsent(names, k -> new HashMap<>());
+        PreparedStatement ps = byMask.get(mask);
+        if (ps == null) {
+            StringBuilder sql = new StringBuilder("INSERT INTO ").append(SqliteSnapshot.quote(table)).append(" (");
+            StringBuilder params = new StringBuilder();
+            for (int i = 0; i < names.size(); i++) {
+                sql.append(i > 0 ? ", " : "").append(SqliteSnapshot.quote(names.get(i)));
+                params.append(i > 0 ? ", " : "").append((mask & (1 << i)) != 0 ? "CAST(? AS TEXT)" : "?");
+            }
+            ps = connection.prepareStatement(sql.append(") VALUES (").append(params).append(')').toString());
+            byMask.put(mask, ps);
+        }
+        return ps;
+    }
+
+    private static PreparedStatement bind(PreparedStatement ps, Object[] values) throws SQLException {
+        for (int i = 0; i < values.length; i++) {
+            Object v = values[i];
+            int p = i + 1;
+            if (v == null) {
+                ps.setNull(p, Types.NULL);
+            } else if (v instanceof Long l) {
+                ps.setLong(p, l);
+            } else if (v instanceof Double d) {
+                ps.setDouble(p, d);
+            } else if (v instanceof String s) {
+                ps.setString(p, s);
+            } else if (v instanceof SqliteText t) {
+                ps.setBytes(p, t.bytes());
+            } else if (v instanceof SqliteBlob b) {
+                ps.setBytes(p, b.bytes());
+            } else {
+                throw new IllegalStateException("unexpected parsed value " + v.getClass());
+            }
+        }
+        return ps;
+    }
+
+    @Override
+    public List<String> complete() throws SQLException, IOException {
+        List<String> problems = new ArrayList<>();
+        try (Statement s = connection.createStatement()) {
+            if (finish != null) {
+                applyFinish(s, problems);
+            }
+            s.execute("COMMIT");
+            for (TableSummary t : manifest.tables()) {
+                long loaded = loadedRows.getOrDefault(t.name(), 0L);
+                long counted;
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + SqliteSnapshot.quote(t.name()))) {
+                    counted = rs.next() ? rs.getLong(1) : -1;
+                }
+                if (loaded != t.rows() || counted != t.rows()) {
+                    problems.add("table '" + t.name() + "' has " + counted + " rows after loading " + loaded
+                            + "; the manifest says " + t.rows());
+                }
+            }
+            try (ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
+                while (rs.next()) {
+                    if (!"ok".equals(rs.getString(1))) {
+                        problems.add("integrity_check: " + rs.getString(1));
+                    }
+                }
+            }
+            try (ResultSet rs = s.executeQuery("PRAGMA foreign_key_check")) {
+                int shown = 0;
+                while (rs.next() && shown++ < 10) {
+                    problems.add("foreign_key_check: a row of '" + rs.getString(1) + "' (rowid " + rs.getString(2)
+                            + ") references a missing row of '" + rs.getString(3) + "'");
+                }
+            }
+            if (problems.isEmpty() && livePath != null && isWal(livePath)) {
+                s.execute("PRAGMA journal_mode = WAL");
+            }
+        }
+        closeConnection();
+        if (problems.isEmpty()) {
+            try (FileChannel file = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                file.force(true);
+            }
+        }
+        return problems;
+    }
+
+    private void applyFinish(Statement s, List<String> problems) throws SQLException {
+        if (!finish.sequences().isEmpty()) {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM sqlite_sequence WHERE name = ?");
+                 PreparedStatement insert = connection.prepareStatement(
+                         "INSERT INTO sqlite_sequence(name, seq) VALUES (?, ?)")) {
+                for (Map.Entry<String, Long> e : finish.sequences().entrySet()) {
+                    if (!columns.containsKey(e.getKey())) {
+                        problems.add("the finish entry sets the counter of unknown table '" + e.getKey() + "'");
+                        continue;
+                    }
+                    delete.setString(1, e.getKey());
+                    delete.executeUpdate();
+                    insert.setString(1, e.getKey());
+                    insert.setLong(2, e.getValue());
+                    insert.executeUpdate();
+                }
+            }
+        }
+        String recorded = manifest.source().properties().get("user_version");
+        if (recorded != null && !recorded.equals(String.valueOf(finish.userVersion()))) {
+            problems.add("the finish entry sets user_version " + finish.userVersion() + "; the manifest records "
+                    + recorded);
+        }
+        // Numbers parsed from the entry, formatted here: no archive text reaches these PRAGMAs.
+        s.execute("PRAGMA user_version = " + finish.userVersion());
+        s.execute("PRAGMA application_id = " + finish.applicationId());
+    }
+
+    private static boolean isWal(Path live) {
+        if (!Files.exists(live)) {
+            return true; // a new database starts in WAL mode, which never blocks writers during backups
+        }
+        try (Connection c = readOnly(live); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
+            return rs.next() && "wal".equalsIgnoreCase(rs.getString(1));
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static Connection readOnly(Path db) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(true);
+        return DriverManager.getConnection("jdbc:sqlite:" + db, config.toProperties());
+    }
+
+    private boolean liveExists() throws SQLException {
+        if (livePath == null || !Files.exists(livePath)) {
+            return false;
+        }
+        try (Connection c = readOnly(livePath); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_schema")) {
+            return rs.next() && rs.getLong(1) > 0;
+        }
+    }
+
+    @Override
+    public Map<String, List<String>> liveSchema() throws SQLException {
+        Map<String, List<String>> live = new LinkedHashMap<>();
+        if (!liveExists()) {
+            return live;
+        }
+        try (Connection c = readOnly(livePath)) {
+            for (String table : liveTables(c, "main")) {
+                List<String> names = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0 ORDER BY cid")) {
+                    ps.setString(1, table);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            names.add(rs.getString(1));
+                        }
+                    }
+                }
+                live.put(table, names);
+            }
+        }
+        return live;
+    }
+
+    private static List<String> liveTables(Connection c, String schema) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT name FROM pragma_table_list WHERE schema = ? AND type IN "
+                + "('table', 'virtual') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+        }
+        return tables;
+    }
+
+    @Override
+    public String liveSchemaVersion() throws SQLException {
+        if (!liveExists()) {
+            return null;
+        }
+        try (Connection c = readOnly(livePath); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+            return rs.next() ? rs.getString(1) : "0";
+        }
+    }
+
+    @Override
+    public List<TablePreview> compareWithLive() throws SQLException {
+        closeConnection();
+        List<TablePreview> previews = new ArrayList<>();
+        if (!liveExists()) {
+            for (TableSummary t : manifest.tables()) {
+                previews.add(new TablePreview(t.name(), t.rows(), 0, 0, 0, t.rows()));
+            }
+            return previews;
+        }
+        try (Connection c = readOnly(livePath)) {
+            try (PreparedStatement attach = c.prepareStatement("ATTACH DATABASE ? AS stage")) {
+                attach.setString(1, path.toString());
+                attach.execute();
+            }
+            List<String> live = liveTables(c, "main");
+            for (TableSummary t : manifest.tables()) {
+                if (!live.contains(t.name())) {
+                    previews.add(new TablePreview(t.name(), t.rows(), 0, 0, 0, t.rows()));
+                    continue;
+                }
+                previews.add(compareTable(c, t));
+            }
+            for (String table : live) {
+                if (!columns.containsKey(table)) {
+                    long rows = count(c, "main", table);
+                    previews.add(new TablePreview(table, 0, rows, rows, 0, 0));
+                }
+            }
+        }
+        return previews;
+    }
+
+    /** Streaming counts by key, done by SQLite through each side's own key index. */
+    private TablePreview compareTable(Connection c, TableSummary t) throws SQLException {
+        String q = SqliteSnapshot.quote(t.name());
+        List<String> keys = withoutRowid(c, t.name()) ? t.primaryKey() : List.of("rowid");
+        String match = keys.stream().map(k -> "s." + SqliteSnapshot.quote(k) + " IS m." + SqliteSnapshot.quote(k))
+                .collect(Collectors.joining(" AND "));
+        List<String> liveColumns = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0")) {
+            ps.setString(1, t.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    liveColumns.add(rs.getString(1));
+                }
+            }
+        }
+        String differs = t.columns().stream().filter(liveColumns::contains)
+                .map(col -> "m." + SqliteSnapshot.quote(col) + " IS NOT s." + SqliteSnapshot.quote(col))
+                .collect(Collectors.joining(" OR "));
+        long liveRows = count(c, "main", t.name());
+        long lost = single(c, "SELECT count(*) FROM main." + q + " m WHERE NOT EXISTS (SELECT 1 FROM stage." + q
+                + " s WHERE " + match + ")");
+        long added = single(c, "SELECT count(*) FROM stage." + q + " m WHERE NOT EXISTS (SELECT 1 FROM main." + q
+                + " s WHERE " + match + ")");
+        long changed = differs.isEmpty() ? 0 : single(c, "SELECT count(*) FROM main." + q + " m JOIN stage." + q
+                + " s ON " + match + " WHERE " + differs);
+        return new TablePreview(t.name(), t.rows(), liveRows, lost, changed, added);
+    }
+
+    private static boolean withoutRowid(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT wr FROM pragma_table_list WHERE schema = 'stage' AND name = ?")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getInt(1) != 0;
+            }
+        }
+    }
+
+    private static long count(Connection c, String schema, String table) throws SQLException {
+        return single(c, "SELECT count(*) FROM " + schema + "." + SqliteSnapshot.quote(table));
+    }
+
+    private static long single(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    @Override
+    public Duration swapIntoLive(WriteGate gate, Duration maxPause) throws Exception {
+        closeConnection();
+        Path live = livePath.toAbsolutePath();
+        long start = System.nanoTime();
+        gate.close(maxPause);
+        try {
+            for (String suffix : List.of("-wal", "-journal")) {
+                Path side = Path.of(live + suffix);
+                if (Files.exists(side) && Files.size(side) > 0) {
+                    throw new IllegalStateException("the live database " + live + " is still open elsewhere ("
+                            + side.getFileName() + " holds data); close every other connection and try again");
+                }
+            }
+            Files.move(path, live, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            swapped = true;
+            Files.deleteIfExists(Path.of(live + "-shm"));
+            Files.deleteIfExists(Path.of(live + "-wal"));
+            try (FileChannel dir = FileChannel.open(live.getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            } catch (IOException ignored) {
+                // some file systems cannot sync a directory; the rename itself is atomic
+            }
+        } finally {
+            gate.open();
+        }
+        Duration pause = Duration.ofNanos(System.nanoTime() - start);
+        if (pause.compareTo(maxPause) > 0) {
+            LOG.warn("writes were held for {} ms, more than the {} ms allowed", pause.toMillis(), maxPause.toMillis());
+        }
+        return pause;
+    }
+
+    private void closeConnection() throws SQLException {
+        if (connection != null) {
+            try {
+                for (Map<Integer, PreparedStatement> byMask : inserts.values()) {
+                    for (PreparedStatement ps : byMask.values()) {
+                        ps.close();
+                    }
+                }
+                inserts.clear();
+            } finally {
+                Connection c = connection;
+                connection = null;
+                c.close();
+            }
+        }
+    }
+
+    @Override
+    public void close() throws SQLException, IOException {
+        try {
+            closeConnection();
+        } finally {
+            if (!swapped) {
+                for (String suffix : List.of("", "-journal", "-wal", "-shm")) {
+                    Files.deleteIfExists(Path.of(path + suffix));
+                }
+            }
+        }
+    }
+}
