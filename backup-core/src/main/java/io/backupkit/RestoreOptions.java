@@ -19,9 +19,13 @@ import java.util.Objects;
  * @param maxWritePause      the longest the gate may hold writes, waiting for in-flight work included
  * @param allowNewerSchema   restore even when the backup's schema version is newer than the live one
  * @param safetyBackup       take a {@code pre-restore} backup first (default true)
+ * @param appSchemaVersion   the schema version the application expects; when null the live
+ *                           database's {@code user_version} is used. A backup with a higher version
+ *                           is refused unless {@code allowNewerSchema}
+ * @param afterRestore       runs on the staged database before the swap, e.g. the host's migrations
  */
 public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolean allowNewerSchema,
-                             boolean safetyBackup) {
+                             boolean safetyBackup, Long appSchemaVersion, AfterRestore afterRestore) {
 
     /** The label of the safety backups that restores take. */
     public static final String PRE_RESTORE_LABEL = "pre-restore";
@@ -29,6 +33,7 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
     public RestoreOptions {
         Objects.requireNonNull(writeGate, "writeGate");
         Objects.requireNonNull(maxWritePause, "maxWritePause");
+        Objects.requireNonNull(afterRestore, "afterRestore");
         if (maxWritePause.isNegative() || maxWritePause.isZero()) {
             throw new IllegalArgumentException("maxWritePause must be positive but was " + maxWritePause);
         }
@@ -45,6 +50,8 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
         private Duration maxWritePause = Duration.ofMillis(250);
         private boolean allowNewerSchema;
         private boolean safetyBackup = true;
+        private Long appSchemaVersion;
+        private AfterRestore afterRestore = AfterRestore.none();
 
         private Builder() {
         }
@@ -73,9 +80,22 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
             return this;
         }
 
+        /** Declares the schema version the application expects (instead of the live {@code user_version}). */
+        public Builder appSchemaVersion(long version) {
+            this.appSchemaVersion = version;
+            return this;
+        }
+
+        /** Runs a callback on the staged database before the swap. */
+        public Builder afterRestore(AfterRestore callback) {
+            this.afterRestore = Objects.requireNonNull(callback, "afterRestore");
+            return this;
+        }
+
         /** Validates and builds. */
         public RestoreOptions build() {
-            return new RestoreOptions(writeGate, maxWritePause, allowNewerSchema, safetyBackup);
+            return new RestoreOptions(writeGate, maxWritePause, allowNewerSchema, safetyBackup, appSchemaVersion,
+                    afterRestore);
         }
     }
 }

@@ -91,10 +91,17 @@ public final class RestoreRun {
         try (Staging staging = stage(restorer, manifest, true)) {
             String liveVersion = staging.liveSchemaVersion();
             String backupVersion = manifest.source().properties().getOrDefault("user_version", "0");
-            if (!options.allowNewerSchema() && liveVersion != null && parse(backupVersion) > parse(liveVersion)) {
+            String appVersion = options.appSchemaVersion() != null ? String.valueOf(options.appSchemaVersion())
+                    : liveVersion;
+            if (!options.allowNewerSchema() && appVersion != null && parse(backupVersion) > parse(appVersion)) {
                 throw new BackupException("backup " + id + " has schema version " + backupVersion
-                        + ", newer than the live database's " + liveVersion + "; upgrade the application first, or "
+                        + ", newer than the application's " + appVersion + "; upgrade the application first, or "
                         + "allow it with RestoreOptions.allowNewerSchema(true)");
+            }
+            List<String> problems = staging.runOnStaged(options.afterRestore(), manifest);
+            if (!problems.isEmpty()) {
+                throw new BackupException("backup " + id + ": the after-restore callback left an unsound database: "
+                        + String.join("; ", problems));
             }
             String safetyId = null;
             if (options.safetyBackup() && liveVersion != null) {

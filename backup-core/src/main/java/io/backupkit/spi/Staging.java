@@ -26,6 +26,14 @@ public interface Staging extends AutoCloseable {
      */
     List<String> complete() throws Exception;
 
+    /**
+     * Runs a callback on a connection to the staged database, in a transaction committed when it
+     * returns, then checks the database again. Called after {@link #complete()}.
+     *
+     * @return problems found by the checks afterwards; empty when sound
+     */
+    List<String> runOnStaged(io.backupkit.AfterRestore callback, io.backupkit.BackupManifest manifest) throws Exception;
+
     /** Compares the staged database with the live one, table by table, by primary key, streaming. */
     List<TablePreview> compareWithLive() throws Exception;
 

@@ -220,6 +220,30 @@ final class SqliteStaging implements Staging {
         return problems;
     }
 
+    @Override
+    public List<String> runOnStaged(io.backupkit.AfterRestore callback, BackupManifest restored) throws Exception {
+        List<String> problems = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + path)) {
+            c.setAutoCommit(false);
+            try {
+                callback.apply(c, restored);
+                c.commit();
+            } catch (Exception | Error e) {
+                c.rollback();
+                throw e;
+            }
+            c.setAutoCommit(true);
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
+                while (rs.next()) {
+                    if (!"ok".equals(rs.getString(1))) {
+                        problems.add("integrity_check: " + rs.getString(1));
+                    }
+                }
+            }
+        }
+        return problems;
+    }
+
     private void applyFinish(Statement s, List<String> problems) throws SQLException {
         if (!finish.sequences().isEmpty()) {
             try (PreparedStatement delete = connection.prepareStatement("DELETE FROM sqlite_sequence WHERE name = ?");
