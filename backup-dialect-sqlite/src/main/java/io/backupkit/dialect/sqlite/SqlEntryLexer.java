@@ -30,9 +30,9 @@ final class SqlEntryLexer {
     static final int WINDOW = 64 * 1024;
 
     /**
-     * Longest number literal accepted. The writer's longest is 26 characters ({@code
-     * -2.2250738585072014e-308}); SQLite itself accepts any length, but a megabyte of digits can
-     * only be an attempt to make the parse slow.
+     * Longest number literal accepted. The writer's longest are about 25 characters ({@code
+     * -2.2250738585072014e-308}, {@code -9223372036854775808}); SQLite itself accepts any length,
+     * but a megabyte of digits can only be an attempt to make the parse slow.
      */
     static final int MAX_NUMBER_CHARS = 1000;
 
@@ -259,7 +259,7 @@ final class SqlEntryLexer {
                 line++;
             } else if (b == '-' || b == '/') {
                 if (ensure(2) && buf[pos + 1] == (b == '-' ? '-' : '*')) {
-                    if (b == 0) throw fail("a comment (" + (b == '-' ? "--" : "/*")
+                    throw fail("a comment (" + (b == '-' ? "--" : "/*")
                             + ") outside a string; comments are not allowed in an archive's data");
                 }
                 return;

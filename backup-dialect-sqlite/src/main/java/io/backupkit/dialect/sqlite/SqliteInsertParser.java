@@ -34,7 +34,10 @@ import java.util.Objects;
  * <p>Values are handed over as {@code null}, {@link Long}, {@link Double}, {@link String} (TEXT
  * that is valid UTF-8), {@link SqliteText} (TEXT that is not) or {@link SqliteBlob}. TEXT is
  * classified by its bytes, not by how the literal spelled it, so equal values are always equal
- * objects.
+ * objects. A quoted TEXT literal may hold any byte but NUL, CR included: {@link SqliteLiterals}
+ * writes CR raw, and bound as a parameter it stays exact. A REAL is parsed correctly rounded, the
+ * way the writer's shortest round-trip digits were produced, with {@code 9e999} overflowing to
+ * infinity as in SQLite.
  *
  * <p>The entry is read as a stream; rows are handed to the {@link RowSink} as soon as each is
  * complete, so memory holds one row and a fixed window, whatever the entry's size. Rows handed over

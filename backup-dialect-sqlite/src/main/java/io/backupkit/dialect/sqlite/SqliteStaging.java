@@ -436,12 +436,23 @@ final class SqliteStaging implements Staging {
         long start = System.nanoTime();
         gate.close(maxPause);
         try {
-            for (String suffix : List.of("-wal", "-journal")) {
-                Path side = Path.of(live + suffix);
-                if (Files.exists(side) && Files.size(side) > 0) {
-                    throw new IllegalStateException("the live database " + live + " is still open elsewhere ("
-                            + side.getFileName() + " holds data); close every other connection and try again");
+            // The pool closes its connections on its own threads; SQLite deletes the WAL when the
+            // last connection to the file closes. Renaming while one is still open would let it
+            // delete the new database's WAL later, so wait for that, within the pause budget.
+            Path wal = Path.of(live + "-wal");
+            long deadline = start + maxPause.toNanos();
+            while (Files.exists(wal)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the live database " + live + " is still open elsewhere (its "
+                            + wal.getFileName() + " remains after the pool closed its connections); close every "
+                            + "other connection and try again");
                 }
+                Thread.sleep(1);
+            }
+            Path journal = Path.of(live + "-journal");
+            if (Files.exists(journal) && Files.size(journal) > 0) {
+                throw new IllegalStateException("the live database " + live + " has a hot journal ("
+                        + journal.getFileName() + "): a write is in progress elsewhere; try again");
             }
             Files.move(path, live, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             swapped = true;

@@ -37,12 +37,7 @@ public final class BackupBenchmark {
         int repetitions = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path work = Path.of(args.length > 2 ? args[2] : "target/bench").toAbsolutePath();
         Files.createDirectories(work);
-        Path db = work.resolve("maintenance-scale" + scale + ".db");
-        if (!Files.exists(db)) {
-            Path generator = findGenerator();
-            System.out.println("generating " + db + " with " + generator);
-            run(List.of("python3", generator.toString(), db.toString(), "--scale", String.valueOf(scale), "--wal"));
-        }
+        Path db = generated(work, scale);
         System.out.printf("database: %s (%,d bytes), java %s, max heap %d MiB%n", db, Files.size(db),
                 System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
 
@@ -74,6 +69,17 @@ public final class BackupBenchmark {
                 repetitions, bestOurs, bestReference, bestOurs / bestReference, ours.get(0), ours.get(0) / reference.get(0));
     }
 
+    /** The maintenance database at this scale, generated once into the work folder. */
+    static Path generated(Path work, int scale) throws IOException, InterruptedException {
+        Path db = work.resolve("maintenance-scale" + scale + ".db");
+        if (!Files.exists(db)) {
+            Path generator = findGenerator();
+            System.out.println("generating " + db + " with " + generator);
+            run(List.of("python3", generator.toString(), db.toString(), "--scale", String.valueOf(scale), "--wal"));
+        }
+        return db;
+    }
+
     private static Path findGenerator() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path candidate = dir.resolve("bench/gen_maintenance_db.py");
@@ -84,14 +90,14 @@ public final class BackupBenchmark {
         throw new IllegalStateException("bench/gen_maintenance_db.py not found above " + Path.of("").toAbsolutePath());
     }
 
-    private static void run(List<String> command) throws IOException, InterruptedException {
+    static void run(List<String> command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).inheritIO().start();
         if (p.waitFor() != 0) {
             throw new IllegalStateException(command + " exited with " + p.exitValue());
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
