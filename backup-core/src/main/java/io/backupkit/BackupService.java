@@ -87,6 +87,15 @@ public final class BackupService {
         return new RestoreRun(config, catalog).restore(id, options);
     }
 
+    /**
+     * Selective restore: merges whole tables, or chosen rows with their foreign-key descendants
+     * (and any missing ancestors), from a backup into the live database, without deleting
+     * anything else. Verified and staged like a full restore; applied in one transaction.
+     */
+    public SelectiveRestoreResult restoreSelected(String id, Selection selection) {
+        return new RestoreRun(config, catalog).restoreSelected(id, selection);
+    }
+
     /** Brings back the database as it was before the last restore (its {@code pre-restore} backup). */
     public RestoreResult undoLastRestore(RestoreOptions options) {
         return new RestoreRun(config, catalog).undoLastRestore(options);

@@ -9,6 +9,8 @@ import io.backupkit.BackupService;
 import io.backupkit.RestoreOptions;
 import io.backupkit.RestorePreview;
 import io.backupkit.RestoreResult;
+import io.backupkit.Selection;
+import io.backupkit.SelectiveRestoreResult;
 import io.backupkit.TablePreview;
 import io.backupkit.VerificationResult;
 import io.backupkit.spi.Store;
@@ -210,17 +212,24 @@ public final class BackupCli implements Callable<Integer> {
         @Option(names = "--yes", description = "Do not ask for confirmation.")
         boolean yes;
 
-        @Option(names = "--tables", split = ",", paramLabel = "TABLE", description = "Selective restore (not available yet).")
+        @Option(names = "--tables", split = ",", paramLabel = "TABLE",
+                description = "Selective restore: replace only these tables' content.")
         List<String> tables = List.of();
 
-        @Option(names = "--rows", paramLabel = "TABLE:PK[,PK...]", description = "Selective restore (not available yet).")
+        @Option(names = "--rows", paramLabel = "TABLE:PK[,PK...]",
+                description = "Selective restore: bring back these rows with their foreign-key descendants, merged "
+                        + "into the live data without deleting anything else.")
         String rows;
+
+        @Option(names = "--on-conflict", paramLabel = "POLICY", defaultValue = "FAIL",
+                description = "For --rows: what to do with rows that exist live with other values: ${COMPLETION-CANDIDATES} "
+                        + "(default ${DEFAULT-VALUE}).")
+        Selection.Conflict conflict;
 
         @Override
         public Integer call() throws IOException {
             if (!tables.isEmpty() || rows != null) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        "--tables and --rows (selective restore) are not available in this version yet");
+                return restoreSelected();
             }
             BackupService service = service(true);
             if (!yes) {
@@ -239,6 +248,42 @@ public final class BackupCli implements Callable<Integer> {
                     result.safetyBackupId() == null ? "" : "; undo with undo-restore (safety backup "
                             + result.safetyBackupId() + ")");
             return CommandLine.ExitCode.OK;
+        }
+
+        private int restoreSelected() {
+            if (!tables.isEmpty() && rows != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "give --tables or --rows, not both");
+            }
+            Selection selection;
+            if (rows != null) {
+                int colon = rows.indexOf(':');
+                if (colon <= 0 || colon == rows.length() - 1) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--rows must look like TABLE:PK[,PK...], for example tickets:100,101");
+                }
+                Object[] keys = java.util.Arrays.stream(rows.substring(colon + 1).split(","))
+                        .map(BackupCli::key).toArray();
+                selection = Selection.rows(rows.substring(0, colon), keys).onConflict(conflict);
+            } else {
+                selection = Selection.tables(tables.toArray(new String[0]));
+            }
+            SelectiveRestoreResult result = service(false).restoreSelected(id, selection);
+            result.rows().forEach(r -> out().printf("%s %s %s%n", r.table(), r.key(),
+                    r.action().name().toLowerCase(java.util.Locale.ROOT)));
+            out().printf("selective restore of %s: %d inserted, %d overwritten, %d skipped, %d unchanged%n", id,
+                    result.count(SelectiveRestoreResult.Action.INSERTED),
+                    result.count(SelectiveRestoreResult.Action.OVERWRITTEN),
+                    result.count(SelectiveRestoreResult.Action.SKIPPED),
+                    result.count(SelectiveRestoreResult.Action.UNCHANGED));
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    private static Object key(String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return text;
         }
     }
 

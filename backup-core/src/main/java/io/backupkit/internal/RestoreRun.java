@@ -67,6 +67,33 @@ public final class RestoreRun {
         }
     }
 
+    /** Merges the selected tables or rows of {@code id} into the live database. */
+    public io.backupkit.SelectiveRestoreResult restoreSelected(String id, io.backupkit.Selection selection) {
+        BackupManifest manifest = verified(id);
+        for (String table : selection.tables()) {
+            requireTable(manifest, table);
+        }
+        selection.rows().keySet().forEach(t -> requireTable(manifest, t));
+        Restorer restorer = restorer();
+        restorer.validateSchema(manifest);
+        try (Staging staging = stage(restorer, manifest, false)) {
+            io.backupkit.SelectiveRestoreResult result = staging.mergeIntoLive(config.dataSource(), selection);
+            LOG.info("selective restore of {}: {} rows considered", id, result.rows().size());
+            return result;
+        } catch (BackupException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new BackupException("selective restore of backup " + id + " failed; nothing was changed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void requireTable(BackupManifest manifest, String table) {
+        if (manifest.tables().stream().noneMatch(t -> t.name().equals(table))) {
+            throw new BackupException("backup " + manifest.id() + " has no table '" + table + "'");
+        }
+    }
+
     /** Restores {@code id} over the live database. */
     public RestoreResult restore(String id, RestoreOptions options) {
         return restore(id, options, RestoreOptions.PRE_RESTORE_LABEL);

@@ -34,6 +34,13 @@ public interface Staging extends AutoCloseable {
      */
     List<String> runOnStaged(io.backupkit.AfterRestore callback, io.backupkit.BackupManifest manifest) throws Exception;
 
+    /**
+     * Merges the selected part of the staged database into the live one, in one transaction on a
+     * connection from {@code live}, without deleting anything outside the selection.
+     */
+    io.backupkit.SelectiveRestoreResult mergeIntoLive(javax.sql.DataSource live, io.backupkit.Selection selection)
+            throws Exception;
+
     /** Compares the staged database with the live one, table by table, by primary key, streaming. */
     List<TablePreview> compareWithLive() throws Exception;
 

@@ -221,6 +221,13 @@ final class SqliteStaging implements Staging {
     }
 
     @Override
+    public io.backupkit.SelectiveRestoreResult mergeIntoLive(javax.sql.DataSource live, io.backupkit.Selection selection)
+            throws SQLException {
+        closeConnection();
+        return new SqliteSelectiveMerge(manifest, path).merge(live, selection);
+    }
+
+    @Override
     public List<String> runOnStaged(io.backupkit.AfterRestore callback, BackupManifest restored) throws Exception {
         List<String> problems = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + path)) {
