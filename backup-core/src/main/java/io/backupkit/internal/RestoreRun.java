@@ -171,6 +171,14 @@ public final class RestoreRun {
     }
 
     private Staging stage(Restorer restorer, BackupManifest manifest, boolean besideLive) throws Exception {
+        try {
+            int removed = restorer.cleanUpAbandonedStaging(config.dataSource());
+            if (removed > 0) {
+                LOG.info("removed {} staging files left by a restore that was killed", removed);
+            }
+        } catch (Exception e) {
+            LOG.warn("could not look for abandoned staging files: {}", e.toString());
+        }
         Staging staging = restorer.openStaging(config.dataSource(), manifest, besideLive,
                 config.options().tempDirectory());
         try {
