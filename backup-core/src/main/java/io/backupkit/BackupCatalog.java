@@ -137,6 +137,40 @@ public final class BackupCatalog {
         return scan(id, null).result;
     }
 
+    /**
+     * Verifies a backup at the given depth. {@link VerifyDepth#DEEP} needs the backup's dialect
+     * (registered or on the class path) and a temporary folder for the scratch database, which is
+     * deleted afterwards.
+     */
+    public VerificationResult verify(String id, VerifyDepth depth) {
+        VerificationResult quick = verify(id);
+        if (depth == VerifyDepth.QUICK || !quick.ok()) {
+            return quick;
+        }
+        BackupManifest manifest = manifest(id);
+        Dialect dialect = dialects.stream().filter(d -> d.name().equals(manifest.source().dialect())).findFirst()
+                .orElseThrow(() -> new UnsupportedDatabaseException("backup " + id + " is a "
+                        + manifest.source().dialect() + " backup and no such dialect is available for a deep verify"));
+        io.backupkit.spi.Restorer restorer = dialect.restorer().orElseThrow(() -> new BackupException("the "
+                + dialect.name() + " dialect cannot rebuild backups, so it cannot verify them deeply"));
+        List<String> problems = new ArrayList<>();
+        try {
+            restorer.validateSchema(manifest);
+            try (io.backupkit.spi.Staging staging = restorer.openStaging(null, manifest, false,
+                    java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
+                forEachEntry(id, manifest, staging::load);
+                problems.addAll(staging.complete());
+            }
+        } catch (InvalidArchiveException e) {
+            problems.add(e.getMessage());
+        } catch (BackupException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new BackupException("deep verification of backup " + id + " failed: " + e.getMessage(), e);
+        }
+        return new VerificationResult(id, problems.isEmpty(), problems, quick.entriesChecked());
+    }
+
     /** The manifest of a backup, after verifying the whole archive. */
     public BackupManifest manifest(String id) {
         Scan scan = scan(id, null);

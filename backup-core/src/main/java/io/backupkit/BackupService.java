@@ -116,6 +116,11 @@ public final class BackupService {
         return catalog.verify(id);
     }
 
+    /** Checks a stored backup at the given depth; {@link VerifyDepth#DEEP} rebuilds it into a scratch database. */
+    public VerificationResult verify(String id, VerifyDepth depth) {
+        return catalog.verify(id, depth);
+    }
+
     /** Writes one plain SQL script that rebuilds the backed-up database. */
     public void exportSql(String id, OutputStream out) {
         catalog.exportSql(id, out);

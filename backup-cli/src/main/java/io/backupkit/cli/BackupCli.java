@@ -13,6 +13,7 @@ import io.backupkit.Selection;
 import io.backupkit.SelectiveRestoreResult;
 import io.backupkit.TablePreview;
 import io.backupkit.VerificationResult;
+import io.backupkit.VerifyDepth;
 import io.backupkit.spi.Store;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -150,9 +151,13 @@ public final class BackupCli implements Callable<Integer> {
         @Option(names = "--id", required = true, paramLabel = "ID")
         String id;
 
+        @Option(names = "--deep", description = "Also rebuild the backup into a scratch database and run the "
+                + "integrity, foreign-key and row-count checks.")
+        boolean deep;
+
         @Override
         public Integer call() {
-            VerificationResult result = catalog().verify(id);
+            VerificationResult result = catalog().verify(id, deep ? VerifyDepth.DEEP : VerifyDepth.QUICK);
             if (result.ok()) {
                 out().printf("OK %s: %d entries verified%n", id, result.entriesChecked());
                 return CommandLine.ExitCode.OK;

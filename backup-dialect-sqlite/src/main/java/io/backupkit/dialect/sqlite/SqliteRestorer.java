@@ -54,7 +54,7 @@ final class SqliteRestorer implements Restorer {
     @Override
     public Staging openStaging(DataSource live, BackupManifest manifest, boolean besideLive, Path tempDirectory)
             throws SQLException, IOException {
-        Path livePath = livePath(live);
+        Path livePath = live == null ? null : livePath(live);
         if (besideLive && livePath == null) {
             throw new IllegalStateException("the live database is in memory; there is no file to restore into");
         }
