@@ -62,10 +62,12 @@ public final class HikariWriteGate implements WriteGate {
 
     private void awaitZero(HikariPoolMXBean bean, boolean activeOnly, long deadline, Duration maxWait)
             throws TimeoutException, InterruptedException {
-        while ((activeOnly ? bean.getActiveConnections() : bean.getTotalConnections()) > 0) {
+        int left;
+        while ((left = activeOnly ? bean.getActiveConnections() : bean.getTotalConnections()) > 0) {
             if (System.nanoTime() > deadline) {
-                throw new TimeoutException("the pool " + pool.getPoolName() + " still had "
-                        + bean.getActiveConnections() + " connections in use after " + maxWait.toMillis() + " ms");
+                throw new TimeoutException("the pool " + pool.getPoolName() + " still had " + left
+                        + (activeOnly ? " connections in use" : " open connections") + " after "
+                        + maxWait.toMillis() + " ms");
             }
             Thread.sleep(1);
         }

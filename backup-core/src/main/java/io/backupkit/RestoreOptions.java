@@ -23,9 +23,12 @@ import java.util.Objects;
  *                           database's {@code user_version} is used. A backup with a higher version
  *                           is refused unless {@code allowNewerSchema}
  * @param afterRestore       runs on the staged database before the swap, e.g. the host's migrations
+ * @param allowForeignKeyViolations restore even when the rebuilt database fails {@code PRAGMA foreign_key_check}
+ *                           (an application that runs with foreign keys off may have backed up orphans)
  */
 public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolean allowNewerSchema,
-                             boolean safetyBackup, Long appSchemaVersion, AfterRestore afterRestore) {
+                             boolean safetyBackup, Long appSchemaVersion, AfterRestore afterRestore,
+                             boolean allowForeignKeyViolations) {
 
     /** The label of the safety backups that restores take. */
     public static final String PRE_RESTORE_LABEL = "pre-restore";
@@ -52,6 +55,7 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
         private boolean safetyBackup = true;
         private Long appSchemaVersion;
         private AfterRestore afterRestore = AfterRestore.none();
+        private boolean allowForeignKeyViolations;
 
         private Builder() {
         }
@@ -92,10 +96,19 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
             return this;
         }
 
+        /**
+         * Restores even when the rebuilt database has rows whose foreign keys point nowhere, as
+         * the backed-up database did if the application ran with foreign keys off.
+         */
+        public Builder allowForeignKeyViolations(boolean allow) {
+            this.allowForeignKeyViolations = allow;
+            return this;
+        }
+
         /** Validates and builds. */
         public RestoreOptions build() {
             return new RestoreOptions(writeGate, maxWritePause, allowNewerSchema, safetyBackup, appSchemaVersion,
-                    afterRestore);
+                    afterRestore, allowForeignKeyViolations);
         }
     }
 }

@@ -217,6 +217,10 @@ public final class BackupCli implements Callable<Integer> {
         @Option(names = "--yes", description = "Do not ask for confirmation.")
         boolean yes;
 
+        @Option(names = "--allow-fk-violations", description = "Restore even if the backed-up data has rows whose "
+                + "foreign keys point nowhere (an application running with foreign keys off).")
+        boolean allowFkViolations;
+
         @Option(names = "--tables", split = ",", paramLabel = "TABLE",
                 description = "Selective restore: replace only these tables' content.")
         List<String> tables = List.of();
@@ -248,7 +252,8 @@ public final class BackupCli implements Callable<Integer> {
                     return CommandLine.ExitCode.SOFTWARE;
                 }
             }
-            RestoreResult result = service.restore(id, RestoreOptions.builder().build());
+            RestoreResult result = service.restore(id, RestoreOptions.builder()
+                    .allowForeignKeyViolations(allowFkViolations).build());
             out().printf("restored %s: %d rows in %d ms%s%n", id, result.rows(), result.duration().toMillis(),
                     result.safetyBackupId() == null ? "" : "; undo with undo-restore (safety backup "
                             + result.safetyBackupId() + ")");

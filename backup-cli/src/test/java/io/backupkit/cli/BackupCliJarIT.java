@@ -100,6 +100,52 @@ class BackupCliJarIT {
     }
 
     /**
+     * The restore commands as an operator runs them: preview, then restore answering the prompt on
+     * stdin (a wrong answer changes nothing, the backup id restores), then undo-restore, and a
+     * restore into a database file that does not exist yet.
+     */
+    @Test
+    void previewRestoreWithThePromptOnStdinAndUndo() throws Exception {
+        Path db = CliTestKit.appDb(dir.resolve("app.db"));
+        // appDb leaves tickets pointing at a deleted user; a restore refuses foreign-key violations
+        CliTestKit.exec(db, "DELETE FROM tickets WHERE user_id NOT IN (SELECT id FROM users)");
+        Path store = dir.resolve("backups");
+        List<String> original = CliTestKit.identity(db);
+        CliTestKit.Result backup = cli("backup", "--db", "jdbc:sqlite:" + db, "--store", store.toString());
+        assertThat(backup.exitCode()).as("stderr: %s", backup.stderr()).isZero();
+        String id = backup.lines().get(backup.lines().size() - 1);
+        CliTestKit.exec(db, "DELETE FROM tickets WHERE id <= 50");
+        List<String> damaged = CliTestKit.identity(db);
+
+        CliTestKit.Result preview = cli("preview", "--db", "jdbc:sqlite:" + db, "--store", store.toString(), "--id", id);
+        assertThat(preview.exitCode()).as("stderr: %s", preview.stderr()).isZero();
+        assertThat(preview.stdout()).contains("bring back 50 deleted rows");
+
+        Path wrong = Files.writeString(dir.resolve("wrong.txt"), "not-the-id\n");
+        CliTestKit.Result refused = CliTestKit.run(java(List.of(), "restore", "--db", "jdbc:sqlite:" + db, "--store",
+                store.toString(), "--id", id), wrong, 90);
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.stdout()).contains("Type the backup id to restore it");
+        assertThat(CliTestKit.identity(db)).isEqualTo(damaged);
+
+        Path right = Files.writeString(dir.resolve("right.txt"), id + "\n");
+        CliTestKit.Result restored = CliTestKit.run(java(List.of(), "restore", "--db", "jdbc:sqlite:" + db, "--store",
+                store.toString(), "--id", id), right, 90);
+        assertThat(restored.exitCode()).as("stderr: %s", restored.stderr()).isZero();
+        assertThat(CliTestKit.identity(db)).isEqualTo(original);
+
+        CliTestKit.Result undo = cli("undo-restore", "--db", "jdbc:sqlite:" + db, "--store", store.toString());
+        assertThat(undo.exitCode()).as("stderr: %s", undo.stderr()).isZero();
+        assertThat(CliTestKit.identity(db)).isEqualTo(damaged);
+
+        Path fresh = dir.resolve("fresh.db");
+        CliTestKit.Result created = cli("restore", "--db", "jdbc:sqlite:" + fresh, "--store", store.toString(), "--id",
+                id, "--yes");
+        assertThat(created.exitCode()).as("stderr: %s", created.stderr()).isZero();
+        assertThat(CliTestKit.identity(fresh)).isEqualTo(original);
+    }
+
+    /**
      * The issue's crash test: a backup process killed mid-write leaves nothing that is listed, and
      * the next CLI invocation (which opens the store) removes its temporary file.
      */

@@ -41,6 +41,9 @@ public final class RestoreRun {
     private static final DateTimeFormatter MINUTES =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
+    /** How dialects start a foreign-key problem line, so that it can be tolerated on request. */
+    private static final String FK_PROBLEM = "foreign_key_check";
+
     private final BackupRun.Config config;
     private final BackupCatalog catalog;
 
@@ -55,7 +58,7 @@ public final class RestoreRun {
         BackupManifest manifest = verified(id);
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
-        try (Staging staging = stage(restorer, manifest, false)) {
+        try (Staging staging = stage(restorer, manifest, false, true)) {
             List<TablePreview> tables = new ArrayList<>(staging.compareWithLive());
             Map<String, List<String>> live = staging.liveSchema();
             String liveVersion = staging.liveSchemaVersion();
@@ -76,7 +79,7 @@ public final class RestoreRun {
         selection.rows().keySet().forEach(t -> requireTable(manifest, t));
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
-        try (Staging staging = stage(restorer, manifest, false)) {
+        try (Staging staging = stage(restorer, manifest, false, true)) {
             io.backupkit.SelectiveRestoreResult result = staging.mergeIntoLive(config.dataSource(), selection);
             LOG.info("selective restore of {}: {} rows considered", id, result.rows().size());
             return result;
@@ -115,7 +118,7 @@ public final class RestoreRun {
         BackupManifest manifest = verified(id);
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
-        try (Staging staging = stage(restorer, manifest, true)) {
+        try (Staging staging = stage(restorer, manifest, true, options.allowForeignKeyViolations())) {
             String liveVersion = staging.liveSchemaVersion();
             String backupVersion = manifest.source().properties().getOrDefault("user_version", "0");
             String appVersion = options.appSchemaVersion() != null ? String.valueOf(options.appSchemaVersion())
@@ -135,7 +138,21 @@ public final class RestoreRun {
                 safetyId = BackupRun.run(config, BackupRequest.labelled(safetyLabel)).id();
                 LOG.info("restore of {}: safety backup {} taken", id, safetyId);
             }
-            Duration pause = staging.swapIntoLive(options.writeGate(), options.maxWritePause());
+            Duration pause;
+            try {
+                pause = staging.swapIntoLive(options.writeGate(), options.maxWritePause());
+            } catch (Exception | Error e) {
+                if (safetyId != null) {
+                    // No restore happened, so nothing is to be undone; a listed pre-restore backup
+                    // would make undoLastRestore() roll back writes made since.
+                    try {
+                        catalog.delete(safetyId);
+                    } catch (RuntimeException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                }
+                throw e;
+            }
             Duration total = Duration.ofNanos(System.nanoTime() - started);
             LOG.info("restore of {}: done in {} ms, writes held for {} ms", id, total.toMillis(), pause.toMillis());
             return new RestoreResult(id, safetyId, manifest.totalRows(), pause, total);
@@ -145,6 +162,18 @@ public final class RestoreRun {
         } catch (Exception e) {
             LOG.warn("restore of {} failed: {}", id, e.toString());
             throw new BackupException("restoring backup " + id + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes what restores killed mid-way left beside the live database; a failure here stops nothing. */
+    private void cleanUpAbandonedStaging(Restorer restorer) {
+        try {
+            int removed = restorer.cleanUpAbandonedStaging(config.dataSource());
+            if (removed > 0) {
+                LOG.info("removed {} staging files left by interrupted restores", removed);
+            }
+        } catch (Exception e) {
+            LOG.warn("could not look for staging files left by interrupted restores: {}", e.toString());
         }
     }
 
@@ -170,21 +199,22 @@ public final class RestoreRun {
                 + config.dialect().name() + " dialect cannot restore"));
     }
 
-    private Staging stage(Restorer restorer, BackupManifest manifest, boolean besideLive) throws Exception {
-        try {
-            int removed = restorer.cleanUpAbandonedStaging(config.dataSource());
-            if (removed > 0) {
-                LOG.info("removed {} staging files left by a restore that was killed", removed);
-            }
-        } catch (Exception e) {
-            LOG.warn("could not look for abandoned staging files: {}", e.toString());
-        }
+    private Staging stage(Restorer restorer, BackupManifest manifest, boolean besideLive, boolean allowFkViolations)
+            throws Exception {
+        cleanUpAbandonedStaging(restorer);
         Staging staging = restorer.openStaging(config.dataSource(), manifest, besideLive,
                 config.options().tempDirectory());
         try {
             catalog.forEachEntry(manifest.id(), manifest, staging::load);
-            List<String> problems = staging.complete();
+            List<String> problems = new ArrayList<>(staging.complete());
+            if (allowFkViolations) {
+                problems.removeIf(problem -> problem.startsWith(FK_PROBLEM));
+            }
             if (!problems.isEmpty()) {
+                if (problems.stream().anyMatch(problem -> problem.startsWith(FK_PROBLEM))) {
+                    problems.add("if the application runs with foreign keys off and the orphans are expected, "
+                            + "allow them with RestoreOptions.allowForeignKeyViolations(true)");
+                }
                 throw new InvalidArchiveException("backup " + manifest.id() + " does not rebuild a sound database: "
                         + String.join("; ", problems));
             }

@@ -22,7 +22,8 @@ public interface Staging extends AutoCloseable {
 
     /**
      * Finishes the database and checks it: integrity, foreign keys, and row counts against the
-     * manifest. Returns the problems found; empty when the staging is sound.
+     * manifest. Returns the problems found; empty when the staging is sound. Foreign-key problems
+     * start with {@code foreign_key_check}, so that a caller can tolerate them on request.
      */
     List<String> complete() throws Exception;
 

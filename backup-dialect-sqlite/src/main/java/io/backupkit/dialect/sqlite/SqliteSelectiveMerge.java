@@ -61,7 +61,7 @@ final class SqliteSelectiveMerge {
                     if (!selection.rows().isEmpty()) {
                         mergeRows(c, selection);
                     }
-                    checkForeignKeys(c);
+                    checkForeignKeys(c, selection);
                     execute(c, "COMMIT");
                 } catch (SQLException | RuntimeException e) {
                     execute(c, "ROLLBACK");
@@ -217,12 +217,21 @@ final class SqliteSelectiveMerge {
         }
     }
 
-    private void checkForeignKeys(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA main.foreign_key_check")) {
-            if (rs.next()) {
-                throw new BackupException("the merge would leave a row of '" + rs.getString(1) + "' (rowid "
-                        + rs.getString(2) + ") referencing a missing row of '" + rs.getString(3)
-                        + "'; nothing was changed");
+    /** Checks the tables the merge wrote to; violations elsewhere in the live database are not its doing. */
+    private void checkForeignKeys(Connection c, Selection selection) throws SQLException {
+        java.util.Set<String> touched = new java.util.LinkedHashSet<>(selection.tables());
+        outcomes.stream().filter(o -> o.action() != Action.UNCHANGED && o.action() != Action.SKIPPED)
+                .forEach(o -> touched.add(o.table()));
+        for (String table : touched) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM pragma_foreign_key_check(?, 'main')")) {
+                ps.setString(1, table);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        throw new BackupException("the merge would leave a row of '" + rs.getString(1) + "' (rowid "
+                                + rs.getString(2) + ") referencing a missing row of '" + rs.getString(3)
+                                + "'; nothing was changed");
+                    }
+                }
             }
         }
     }

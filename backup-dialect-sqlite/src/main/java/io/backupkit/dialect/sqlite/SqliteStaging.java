@@ -65,8 +65,7 @@ final class SqliteStaging implements Staging {
         }
         connection = DriverManager.getConnection("jdbc:sqlite:" + path);
         try (Statement s = connection.createStatement()) {
-            String pageSize = manifest.source().properties().getOrDefault("page_size", "4096");
-            s.execute("PRAGMA page_size = " + Integer.parseInt(pageSize));
+            s.execute("PRAGMA page_size = " + pageSize(manifest));
             // Staging is thrown away on any failure, so it needs no journal and no fsync per commit.
             s.execute("PRAGMA journal_mode = OFF");
             s.execute("PRAGMA synchronous = OFF");
@@ -76,6 +75,22 @@ final class SqliteStaging implements Staging {
             close();
             throw e;
         }
+    }
+
+    /** The manifest's page size: a power of two from 512 to 65536, parsed into a number before it reaches a PRAGMA. */
+    private static int pageSize(BackupManifest manifest) {
+        String recorded = manifest.source().properties().getOrDefault("page_size", "4096");
+        int size;
+        try {
+            size = Integer.parseInt(recorded.trim());
+        } catch (NumberFormatException e) {
+            size = -1;
+        }
+        if (size < 512 || size > 65536 || Integer.bitCount(size) != 1) {
+            throw new InvalidArchiveException("manifest.json: page_size " + SqlEntryLexer.printable(recorded)
+                    + " is not a SQLite page size (a power of two from 512 to 65536)");
+        }
+        return size;
     }
 
     @Override
@@ -392,9 +407,6 @@ final class SqliteStaging implements Staging {
     /** Streaming counts by key, done by SQLite through each side's own key index. */
     private TablePreview compareTable(Connection c, TableSummary t) throws SQLException {
         String q = SqliteSnapshot.quote(t.name());
-        List<String> keys = withoutRowid(c, t.name()) ? t.primaryKey() : List.of("rowid");
-        String match = keys.stream().map(k -> "s." + SqliteSnapshot.quote(k) + " IS m." + SqliteSnapshot.quote(k))
-                .collect(Collectors.joining(" AND "));
         List<String> liveColumns = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0")) {
             ps.setString(1, t.name());
@@ -404,6 +416,14 @@ final class SqliteStaging implements Staging {
                 }
             }
         }
+        // Rows are matched by primary key, as the preview promises: a rowid table whose key is not
+        // the rowid (TEXT PRIMARY KEY, composite keys) gets a new rowid on every upsert (INSERT OR
+        // REPLACE), which is not a lost row plus an added one. Only tables without a declared key
+        // (or whose key columns no longer exist live) fall back to the rowid.
+        boolean byKey = !t.primaryKey().isEmpty() && liveColumns.containsAll(t.primaryKey());
+        List<String> keys = byKey || withoutRowid(c, t.name()) ? t.primaryKey() : List.of("rowid");
+        String match = keys.stream().map(k -> "s." + SqliteSnapshot.quote(k) + " IS m." + SqliteSnapshot.quote(k))
+                .collect(Collectors.joining(" AND "));
         String differs = t.columns().stream().filter(liveColumns::contains)
                 .map(col -> "m." + SqliteSnapshot.quote(col) + " IS NOT s." + SqliteSnapshot.quote(col))
                 .collect(Collectors.joining(" OR "));
@@ -443,23 +463,13 @@ final class SqliteStaging implements Staging {
         long start = System.nanoTime();
         gate.close(maxPause);
         try {
-            // The pool closes its connections on its own threads; SQLite deletes the WAL when the
-            // last connection to the file closes. Renaming while one is still open would let it
-            // delete the new database's WAL later, so wait for that, within the pause budget.
-            Path wal = Path.of(live + "-wal");
-            long deadline = start + maxPause.toNanos();
-            while (Files.exists(wal)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the live database " + live + " is still open elsewhere (its "
-                            + wal.getFileName() + " remains after the pool closed its connections); close every "
-                            + "other connection and try again");
+            awaitSoleAccess(live, start + maxPause.toNanos());
+            for (String suffix : List.of("-wal", "-journal")) {
+                Path side = Path.of(live + suffix);
+                if (Files.exists(side) && Files.size(side) > 0) {
+                    throw new IllegalStateException("the live database " + live + " is still open elsewhere ("
+                            + side.getFileName() + " holds data); close every other connection and try again");
                 }
-                Thread.sleep(1);
-            }
-            Path journal = Path.of(live + "-journal");
-            if (Files.exists(journal) && Files.size(journal) > 0) {
-                throw new IllegalStateException("the live database " + live + " has a hot journal ("
-                        + journal.getFileName() + "): a write is in progress elsewhere; try again");
             }
             Files.move(path, live, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             swapped = true;
@@ -478,6 +488,59 @@ final class SqliteStaging implements Staging {
             LOG.warn("writes were held for {} ms, more than the {} ms allowed", pause.toMillis(), maxPause.toMillis());
         }
         return pause;
+    }
+
+    /**
+     * Waits until no connection, in this process or another, has the live database open. A
+     * connection that outlives the rename keeps the old, unlinked file: what it writes afterwards
+     * is silently lost, and until it has closed, the old file's {@code -wal} may still hold
+     * committed pages. Pools close evicted connections asynchronously (HikariCP on its own
+     * executor, after its counters already say zero), so the gate alone cannot promise this.
+     *
+     * <p>The probe is a connection in {@code locking_mode = EXCLUSIVE}: its first read of a WAL
+     * database must take the file's EXCLUSIVE lock, which SQLite grants only while no other
+     * connection is open (WAL connections hold a SHARED lock for as long as they are open). When
+     * it closes, it checkpoints and removes the {@code -wal}; the database stays in WAL mode and an
+     * empty WAL leaves the file's bytes unchanged. Databases in rollback mode hold no lock while
+     * idle, so there is nothing to probe.
+     */
+    private static void awaitSoleAccess(Path live, long deadline) throws InterruptedException, IOException {
+        if (!inWalMode(live)) {
+            return;
+        }
+        SQLException last = null;
+        while (true) {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + live); Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout = 0");
+                s.execute("PRAGMA locking_mode = EXCLUSIVE");
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_schema")) {
+                    rs.next();
+                }
+                return;
+            } catch (SQLException e) {
+                last = e; // SQLITE_BUSY: another connection still has the database open
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the live database " + live + " is still open elsewhere after the"
+                        + " write gate closed (" + last.getMessage() + "); close every other connection, or hand the"
+                        + " restore a write gate over the application's pool, and try again", last);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** Whether a database file's header says WAL mode (file format versions 2 at offsets 18 and 19). */
+    private static boolean inWalMode(Path db) throws IOException {
+        if (!Files.exists(db) || Files.size(db) < 100) {
+            return false;
+        }
+        byte[] header = new byte[20];
+        try (InputStream in = Files.newInputStream(db)) {
+            if (in.readNBytes(header, 0, 20) < 20) {
+                return false;
+            }
+        }
+        return header[18] == 2 && header[19] == 2;
     }
 
     private void closeConnection() throws SQLException {
