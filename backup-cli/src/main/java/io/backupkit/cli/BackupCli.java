@@ -38,6 +38,8 @@ import picocli.CommandLine.Spec;
  * java -jar backup-cli.jar list --store /var/backups/app
  * java -jar backup-cli.jar verify --store /var/backups/app --id ID
  * java -jar backup-cli.jar export-sql --store /var/backups/app --id ID --out restore.sql
+ * AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... java -jar backup-cli.jar list \
+ *     --store 's3://backups/app?endpoint=http://127.0.0.1:9000&amp;region=us-east-1&amp;pathStyle=true'
  * </pre>
  *
  * <p>Exit codes: 0 success, 1 failure, 2 usage error.
@@ -92,7 +94,8 @@ public final class BackupCli implements Callable<Integer> {
         CommandLine.Model.CommandSpec spec;
 
         @Option(names = "--store", required = true, paramLabel = "STORE",
-                description = "A folder path or file:/absolute/path.")
+                description = "A folder path, file:/absolute/path, or s3://BUCKET/PREFIX[?endpoint=URL&region=R"
+                        + "&pathStyle=true] with credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.")
         String store;
 
         Store openStore() {

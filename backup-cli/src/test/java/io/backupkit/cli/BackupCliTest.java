@@ -216,9 +216,9 @@ class BackupCliTest {
         assertThat(notJdbc.exitCode()).isEqualTo(2);
         assertThat(notJdbc.err()).contains("JDBC URL");
 
-        Run s3 = cli("list", "--store", "s3://bucket/prefix");
+        Run s3 = cli("list", "--store", "s3://bucket/prefix?endpoint=http://127.0.0.1:9&bogus=1");
         assertThat(s3.exitCode()).isEqualTo(2);
-        assertThat(s3.err()).contains("s3://");
+        assertThat(s3.err()).contains("invalid --store", "'bogus'");
     }
 
     @Test

@@ -92,7 +92,14 @@ final class CliTestKit {
 
     /** Runs a command to completion with stdin from a file (or nothing), failing the test after the timeout. */
     static Result run(List<String> command, Path stdin, long timeoutSeconds) throws IOException, InterruptedException {
+        return run(command, stdin, timeoutSeconds, java.util.Map.of());
+    }
+
+    /** As {@link #run(List, Path, long)}, with these variables added to the child's environment. */
+    static Result run(List<String> command, Path stdin, long timeoutSeconds, java.util.Map<String, String> environment)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(environment);
         pb.redirectInput(stdin != null ? ProcessBuilder.Redirect.from(stdin.toFile())
                 : ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p = pb.start();
