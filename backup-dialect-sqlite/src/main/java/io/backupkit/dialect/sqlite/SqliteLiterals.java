@@ -591,49 +591,7 @@ final class SqliteLiterals {
      * Anything looser could be altered by tools that re-encode the script.
      */
     private static boolean isValidUtf8WithoutNul(byte[] b) {
-        int n = b.length;
-        int i = 0;
-        while (i < n) {
-            int c = b[i] & 0xFF;
-            if (c < 0x80) {
-                if (c == 0) {
-                    return false;
-                }
-                i++;
-            } else if (c < 0xC2) {
-                return false; // continuation byte, or overlong 2-byte lead
-            } else if (c < 0xE0) {
-                if (i + 1 >= n || !cont(b[i + 1])) {
-                    return false;
-                }
-                i += 2;
-            } else if (c < 0xF0) {
-                if (i + 2 >= n || !cont(b[i + 1]) || !cont(b[i + 2])) {
-                    return false;
-                }
-                int c1 = b[i + 1] & 0xFF;
-                if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) {
-                    return false; // overlong, or a surrogate
-                }
-                i += 3;
-            } else if (c < 0xF5) {
-                if (i + 3 >= n || !cont(b[i + 1]) || !cont(b[i + 2]) || !cont(b[i + 3])) {
-                    return false;
-                }
-                int c1 = b[i + 1] & 0xFF;
-                if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) {
-                    return false; // overlong, or above U+10FFFF
-                }
-                i += 4;
-            } else {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean cont(byte b) {
-        return (b & 0xC0) == 0x80;
+        return indexOf(b, (byte) 0) < 0 && SqlEntryLexer.isValidUtf8(b, 0, b.length);
     }
 
     private static byte[] ascii(String s) {
