@@ -205,12 +205,16 @@ public final class BackupCatalog {
     /** Receives one verified entry's content during {@link #forEachEntry}. */
     @FunctionalInterface
     public interface EntryConsumer {
-        /** Called once per SQL entry, in archive (load) order; the stream is valid only during the call. */
+        /**
+         * Called once per SQL entry, in archive (load) order; the stream is valid only during the
+         * call. Media entries are checked but not passed on.
+         */
         void accept(ManifestEntry entry, InputStream content) throws Exception;
     }
 
     /**
-     * Streams every SQL entry of a backup, in order, to the consumer, checking each entry's size and
+     * Streams every SQL entry of a backup, in order, to the consumer (media entries are checked
+     * but skipped), checking each entry's size and
      * SHA-256 against the manifest as it goes. Call it with a manifest from {@link #manifest(String)},
      * which has already verified the whole archive; the second check catches an archive that
      * changed in between. A mismatch throws {@link InvalidArchiveException} naming the entry, after
@@ -253,7 +257,9 @@ public final class BackupCatalog {
                     }
                 };
                 try {
-                    consumer.accept(entry, checked);
+                    if (entry.kind() != ManifestEntry.Kind.MEDIA) {
+                        consumer.accept(entry, checked);
+                    }
                 } catch (IOException | RuntimeException e) {
                     throw e;
                 } catch (Exception e) {
@@ -396,6 +402,10 @@ public final class BackupCatalog {
         Map<String, ManifestEntry> listed = new LinkedHashMap<>();
         for (ManifestEntry entry : manifest.entries()) {
             listed.put(entry.name(), entry);
+            String folder = entry.kind() == ManifestEntry.Kind.MEDIA ? ArchiveLayout.MEDIA_PREFIX : ArchiveLayout.SQL_PREFIX;
+            if (!entry.name().startsWith(folder)) {
+                problems.add("entry '" + entry.name() + "' of kind " + entry.kind() + " is not under " + folder);
+            }
             EntryDigest actual = seen.get(entry.name());
             if (actual == null) {
                 problems.add("entry '" + entry.name() + "' is listed in the manifest but missing from the archive");

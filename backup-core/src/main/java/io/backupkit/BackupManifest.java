@@ -22,12 +22,18 @@ import java.util.Objects;
  * @param redactions        what was redacted
  * @param labels            free-form labels given when the backup was made
  * @param warnings          advice recorded during the backup (for example: not in WAL mode)
+ * @param mediaMissing      media files that were listed at snapshot time but deleted before they
+ *                          were read; they have no entry
+ * @param mediaChanged      media files whose length when read differed from the length listed at
+ *                          snapshot time; their entries hold the listed number of bytes (cut short,
+ *                          or padded with zero bytes) and must not be trusted
  */
 public record BackupManifest(int formatVersion, String id, Instant createdAt, Instant snapshotAt,
                              SourceInfo source, String libraryVersion, String schemaFingerprint,
                              Compression compression, BackupPlan plan, List<TableSummary> tables,
                              List<SchemaObject> schema, List<ManifestEntry> entries, List<RedactionRecord> redactions,
-                             List<String> labels, List<String> warnings) {
+                             List<String> labels, List<String> warnings, List<String> mediaMissing,
+                             List<MediaChange> mediaChanged) {
 
     /** The archive format version this library writes. */
     public static final int FORMAT_VERSION = 1;
@@ -47,6 +53,18 @@ public record BackupManifest(int formatVersion, String id, Instant createdAt, In
         redactions = List.copyOf(redactions);
         labels = List.copyOf(labels);
         warnings = List.copyOf(warnings);
+        mediaMissing = mediaMissing == null ? List.of() : List.copyOf(mediaMissing); // absent before media existed
+        mediaChanged = mediaChanged == null ? List.of() : List.copyOf(mediaChanged);
+    }
+
+    /**
+     * A media file that changed length between listing and reading.
+     *
+     * @param name       the file's name in the media source (its entry is {@code media/} + name)
+     * @param listedSize the length listed at snapshot time, which is the entry's length
+     * @param readSize   the length actually read
+     */
+    public record MediaChange(String name, long listedSize, long readSize) {
     }
 
     /** Total rows across all tables. */
@@ -54,7 +72,7 @@ public record BackupManifest(int formatVersion, String id, Instant createdAt, In
         return tables.stream().mapToLong(TableSummary::rows).sum();
     }
 
-    /** Total uncompressed size of the SQL entries. */
+    /** Total uncompressed size of the entries, media included. */
     public long totalEntryBytes() {
         return entries.stream().mapToLong(ManifestEntry::size).sum();
     }

@@ -4,6 +4,7 @@ import io.backupkit.internal.BackupRun;
 import io.backupkit.internal.DialectResolver;
 import io.backupkit.internal.RestoreRun;
 import io.backupkit.spi.Dialect;
+import io.backupkit.spi.MediaSource;
 import io.backupkit.spi.Store;
 import java.io.IOException;
 import java.io.InputStream;
@@ -182,6 +183,7 @@ public final class BackupService {
         private ProgressListener listener;
         private Clock clock;
         private ClassLoader classLoader;
+        private MediaSource mediaSource;
 
         private Builder() {
         }
@@ -235,6 +237,17 @@ public final class BackupService {
             return this;
         }
 
+        /**
+         * Media files to copy into every backup, under {@code media/}, listed when the database
+         * snapshot opens (optional; no media when not given). {@code pre-restore} safety backups
+         * leave media out.
+         */
+        public Builder mediaSource(MediaSource mediaSource) {
+            requireUnset(this.mediaSource, "mediaSource");
+            this.mediaSource = Objects.requireNonNull(mediaSource, "mediaSource");
+            return this;
+        }
+
         /** Where to discover dialects; this library's class loader when not given. */
         public Builder classLoader(ClassLoader classLoader) {
             requireUnset(this.classLoader, "classLoader");
@@ -272,7 +285,7 @@ public final class BackupService {
                     options != null ? options : BackupOptions.defaults(),
                     redaction != null ? redaction : RedactionRules.none(),
                     listener != null ? listener : ProgressListener.none(),
-                    clock != null ? clock : Clock.systemUTC(), LIBRARY_VERSION);
+                    clock != null ? clock : Clock.systemUTC(), LIBRARY_VERSION, mediaSource);
             return new BackupService(config, BackupCatalog.of(store, known));
         }
     }

@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * One file inside an archive.
  *
- * @param name   the path inside the tar, for example {@code sql/000001-data-0001-users-000000.sql}
+ * @param name   the path inside the tar, for example {@code sql/000001-data-0001-users-000000.sql} or
+ *               {@code media/uploads/photo.jpg}
  * @param kind   what the entry holds
  * @param table  the table whose rows a data entry holds; {@code null} for other kinds
  * @param rows   the rows a data entry holds; 0 for other kinds
@@ -23,7 +24,12 @@ public record ManifestEntry(String name, Kind kind, String table, long rows, lon
         /** Indexes, views and triggers, created after the data. */
         POST_DATA,
         /** Counters and settings restored last. */
-        FINISH
+        FINISH,
+        /**
+         * A media file under {@code media/}, copied from the backup's
+         * {@link io.backupkit.spi.MediaSource}; never part of a SQL load.
+         */
+        MEDIA
     }
 
     public ManifestEntry {

@@ -8,8 +8,10 @@ public enum Phase {
     PLAN,
     /** Writing table rows. */
     DATA,
-    /** Writing indexes, views, triggers, counters and the manifest. */
+    /** Writing indexes, views, triggers and counters. */
     FINISH,
+    /** Copying media files; {@link Progress#table()} names the file being queued. */
+    MEDIA,
     /** Making the archive durable and visible in the store. */
     COMMIT,
     /** Finished successfully. */

@@ -6,7 +6,8 @@ import java.util.Objects;
  * A progress report.
  *
  * @param phase        the current phase
- * @param table        the table being written, or {@code null} outside the data phase
+ * @param table        the table being written, or in the {@link Phase#MEDIA} phase the media file;
+ *                     {@code null} otherwise
  * @param rowsDone     rows written so far, across all tables
  * @param rowsTotal    rows the backup will write in all (known after {@link Phase#PLAN}; 0 before)
  * @param bytesWritten compressed bytes written to the store so far

@@ -11,6 +11,7 @@ package io.backupkit.internal;
  * sql/000003-data-tickets-00001.sql
  * sql/000004-post-data.sql
  * sql/000005-finish.sql
+ * media/uploads/photo.jpg     (only with a media source)
  * manifest.json
  * </pre>
  */
@@ -18,6 +19,9 @@ public final class ArchiveLayout {
 
     /** The manifest, always the last entry. */
     public static final String MANIFEST = "manifest.json";
+
+    /** The folder holding media entries, after the SQL entries and before the manifest. */
+    public static final String MEDIA_PREFIX = "media/";
 
     /** The folder holding SQL entries. */
     public static final String SQL_PREFIX = "sql/";

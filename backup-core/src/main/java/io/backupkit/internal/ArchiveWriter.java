@@ -4,8 +4,10 @@ import com.github.luben.zstd.ZstdOutputStream;
 import io.backupkit.Compression;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
 import java.time.Instant;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -14,8 +16,9 @@ import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /**
  * Writes a backup archive, a compressed tar stream, to a store's stream, one complete entry at a
- * time. Each entry is handed over whole because a tar header states the entry's size before its
- * bytes; callers bound entry sizes (chunks) so memory stays bounded.
+ * time. A tar header states the entry's size before its bytes, so SQL entries are handed over
+ * whole (callers bound their size in chunks) and media entries are streamed with the size they
+ * were listed with; memory stays bounded either way.
  */
 public final class ArchiveWriter {
 
@@ -73,6 +76,59 @@ public final class ArchiveWriter {
         tar.write(bytes, 0, length);
         tar.closeArchiveEntry();
         return Sha256.of(bytes, 0, length);
+    }
+
+    /**
+     * What {@link #addEntry(String, InputStream, long, Instant)} wrote.
+     *
+     * @param sha256     SHA-256 of the entry's bytes, exactly {@code size} of them
+     * @param sourceSize how many bytes the source held; differs from the entry's size when the
+     *                   source changed length after it was listed
+     */
+    public record StreamedEntry(String sha256, long sourceSize) {
+    }
+
+    /**
+     * Adds one entry of a size known beforehand, streaming its bytes from {@code source} through a
+     * small buffer. The tar header states {@code size} before the bytes, so exactly {@code size}
+     * bytes are written whatever the source does: a source that ends early is padded with zero
+     * bytes, and one that holds more is cut off (and read to its end only to count it). The
+     * archive stays well-formed either way; the caller compares {@link StreamedEntry#sourceSize()}.
+     *
+     * @param modified the entry's modification time, or {@code null} for the archive's time
+     */
+    public StreamedEntry addEntry(String name, InputStream source, long size, Instant modified) throws IOException {
+        if (finished) {
+            throw new IllegalStateException("archive already finished");
+        }
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(size);
+        entry.setMode(0100644);
+        entry.setLastModifiedTime(modified == null ? modTime : FileTime.from(modified));
+        tar.putArchiveEntry(entry);
+        MessageDigest digest = Sha256.newDigest();
+        byte[] buffer = new byte[64 * 1024];
+        long written = 0;
+        long read = 0;
+        int n;
+        while ((n = source.read(buffer)) >= 0) {
+            int keep = (int) Math.min(n, size - written);
+            if (keep > 0) {
+                tar.write(buffer, 0, keep);
+                digest.update(buffer, 0, keep);
+                written += keep;
+            }
+            read += n;
+        }
+        java.util.Arrays.fill(buffer, (byte) 0);
+        while (written < size) {
+            int pad = (int) Math.min(buffer.length, size - written);
+            tar.write(buffer, 0, pad);
+            digest.update(buffer, 0, pad);
+            written += pad;
+        }
+        tar.closeArchiveEntry();
+        return new StreamedEntry(Sha256.hex(digest.digest()), read);
     }
 
     /** Ends the tar stream and the compression frame, and flushes everything to the store's stream. */

@@ -17,6 +17,8 @@ import io.backupkit.SourceInfo;
 import io.backupkit.StorageException;
 import io.backupkit.TableSummary;
 import io.backupkit.spi.Dialect;
+import io.backupkit.spi.MediaObject;
+import io.backupkit.spi.MediaSource;
 import io.backupkit.spi.Redactor;
 import io.backupkit.spi.RowCursor;
 import io.backupkit.spi.SchemaModel;
@@ -49,7 +51,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One backup from snapshot to committed archive. It streams: rows are rendered into a bounded
  * chunk buffer, each full chunk becomes one archive entry, and the archive goes straight to the
- * store. On any failure the upload is aborted, so nothing partial is ever listed.
+ * store. Media files, listed when the snapshot opens, are streamed after the SQL entries. On any
+ * failure the upload is aborted, so nothing partial is ever listed.
  */
 public final class BackupRun {
 
@@ -68,9 +71,11 @@ public final class BackupRun {
      * @param listener       the service-wide progress listener
      * @param clock          time source
      * @param libraryVersion recorded in the manifest
+     * @param mediaSource    media copied into each backup, or {@code null} for none
      */
     public record Config(DataSource dataSource, Dialect dialect, Store store, BackupOptions options,
-                         RedactionRules redaction, ProgressListener listener, Clock clock, String libraryVersion) {
+                         RedactionRules redaction, ProgressListener listener, Clock clock, String libraryVersion,
+                         MediaSource mediaSource) {
         public Config {
             Objects.requireNonNull(dataSource, "dataSource");
             Objects.requireNonNull(dialect, "dialect");
@@ -80,6 +85,11 @@ public final class BackupRun {
             Objects.requireNonNull(listener, "listener");
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(libraryVersion, "libraryVersion");
+        }
+
+        /** The same configuration without media, for backups that only guard the database (pre-restore). */
+        public Config withoutMedia() {
+            return new Config(dataSource, dialect, store, options, redaction, listener, clock, libraryVersion, null);
         }
     }
 
@@ -119,6 +129,9 @@ public final class BackupRun {
         Store.Upload upload = null;
         boolean snapshotOpen = true;
         try {
+            // Listed as soon as the snapshot exists, so the media match the data: files created
+            // later are not included.
+            List<MediaObject> media = listMedia();
             SnapshotInfo info = snapshot.info();
             info.warnings().forEach(w -> LOG.warn("backup {}: {}", id, w));
             SchemaModel schema = snapshot.schema();
@@ -155,12 +168,24 @@ public final class BackupRun {
             report(Phase.FINISH, null);
             writeStatements("post-data", ManifestEntry.Kind.POST_DATA, postData);
             writeStatements("finish", ManifestEntry.Kind.FINISH, finish);
+            for (MediaObject object : media) {
+                report(Phase.MEDIA, object.name());
+                storage(() -> {
+                    pipeline.submitMedia(ArchiveLayout.MEDIA_PREFIX + object.name(), config.mediaSource(), object);
+                    return null;
+                });
+                checkInterrupted();
+            }
             List<ManifestEntry> entries = storage(pipeline::finish);
+            if (!pipeline.mediaMissing().isEmpty() || !pipeline.mediaChanged().isEmpty()) {
+                LOG.warn("backup {}: {} media files were deleted and {} changed length after they were listed",
+                        id, pipeline.mediaMissing().size(), pipeline.mediaChanged().size());
+            }
             BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, id, createdAt,
                     info.snapshotAt(), new SourceInfo(dialect.name(), info.databaseVersion(), info.properties()),
                     config.libraryVersion(), fingerprint(preData, postData), config.options().compression(), plan,
                     tableSummaries, schemaObjects(preData, postData, finish), entries, config.redaction().records(),
-                    request.labels(), info.warnings());
+                    request.labels(), info.warnings(), pipeline.mediaMissing(), pipeline.mediaChanged());
             byte[] manifestJson = Json.write(manifest);
             storage(() -> archive.addEntry(ArchiveLayout.MANIFEST, manifestJson, manifestJson.length));
             storage(() -> {
@@ -209,6 +234,32 @@ public final class BackupRun {
             throw new SnapshotException("backup " + id + ": could not open a snapshot of the database: "
                     + e.getMessage(), e);
         }
+    }
+
+    private List<MediaObject> listMedia() {
+        MediaSource source = config.mediaSource();
+        if (source == null) {
+            return List.of();
+        }
+        List<MediaObject> media;
+        try {
+            media = source.list();
+        } catch (IOException | RuntimeException e) {
+            if (interrupted(e)) {
+                throw cancelled(e);
+            }
+            throw new BackupException("backup " + id + ": listing media source " + source.description()
+                    + " failed: " + e, e);
+        }
+        Set<String> names = new HashSet<>();
+        for (MediaObject object : media) {
+            if (!names.add(object.name())) {
+                throw new BackupException("backup " + id + ": media source " + source.description()
+                        + " listed '" + object.name() + "' twice", null);
+            }
+        }
+        LOG.info("backup {}: {} media files listed in {}", id, media.size(), source.description());
+        return media;
     }
 
     private void closeSnapshot(Snapshot snapshot) {
@@ -477,6 +528,10 @@ public final class BackupRun {
         } catch (IOException e) {
             if (interrupted(e)) {
                 throw cancelled(e);
+            }
+            if (e instanceof ArchivePipeline.MediaReadException) {
+                throw new BackupException("backup " + id + ": media source " + config.mediaSource().description()
+                        + ": " + e.getMessage(), e);
             }
             long written = archive == null ? 0 : archive.bytesWritten();
             throw new StorageException("backup " + id + ": writing to store " + config.store().description()

@@ -135,7 +135,7 @@ public final class RestoreRun {
             }
             String safetyId = null;
             if (options.safetyBackup() && liveVersion != null) {
-                safetyId = BackupRun.run(config, BackupRequest.labelled(safetyLabel)).id();
+                safetyId = BackupRun.run(config.withoutMedia(), BackupRequest.labelled(safetyLabel)).id();
                 LOG.info("restore of {}: safety backup {} taken", id, safetyId);
             }
             Duration pause;
