@@ -285,6 +285,56 @@ public final class BackupCatalog {
         }
     }
 
+    /**
+     * Copies a backup to another store, for example an off-site S3 copy of a local backup. The
+     * archive is streamed, its SHA-256 checked against the sidecar on the way, and the sidecar
+     * written last, so the copy is listed only once it is complete and intact; on any failure the
+     * target is left without it.
+     */
+    public void copy(String id, Store target) {
+        Objects.requireNonNull(target, "target");
+        BackupInfo info = info(id);
+        byte[] sidecar;
+        try (InputStream in = store.open(Sidecar.objectName(id))) {
+            sidecar = in.readNBytes(MAX_SIDECAR_BYTES);
+        } catch (IOException e) {
+            throw new StorageException("reading the sidecar of backup " + id + " failed: " + e.getMessage(), e);
+        }
+        try (InputStream in = store.open(info.archiveName());
+             Store.Upload archive = target.upload(info.archiveName())) {
+            MessageDigest digest = Sha256.newDigest();
+            byte[] buffer = new byte[256 * 1024];
+            long total = 0;
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                digest.update(buffer, 0, n);
+                archive.stream().write(buffer, 0, n);
+                total += n;
+            }
+            String sha = Sha256.hex(digest.digest());
+            if (total != info.sizeBytes() || !sha.equals(info.archiveSha256())) {
+                throw new InvalidArchiveException("backup " + id + " in " + store.description()
+                        + " does not match its sidecar (SHA-256 " + sha + ", " + total + " bytes); it was not copied");
+            }
+            archive.commit();
+        } catch (IOException e) {
+            throw new StorageException("copying backup " + id + " to " + target.description() + " failed: "
+                    + e.getMessage(), e);
+        }
+        try (Store.Upload side = target.upload(Sidecar.objectName(id))) {
+            side.stream().write(sidecar);
+            side.commit();
+        } catch (IOException | RuntimeException e) {
+            try {
+                target.delete(info.archiveName());
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw new StorageException("writing the sidecar of backup " + id + " to " + target.description()
+                    + " failed, so the copied archive was removed: " + e.getMessage(), e);
+        }
+    }
+
     /** Deletes a backup: the sidecar first, so that it is never listed without its archive. */
     public void delete(String id) {
         BackupInfo info = info(id);

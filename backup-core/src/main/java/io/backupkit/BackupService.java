@@ -127,6 +127,11 @@ public final class BackupService {
         catalog.exportSql(id, out);
     }
 
+    /** Copies a stored backup to another store (for example an off-site copy); listed there once complete. */
+    public void copy(String id, Store target) {
+        catalog.copy(id, target);
+    }
+
     /** Deletes a stored backup. */
     public void delete(String id) {
         catalog.delete(id);
