@@ -14,7 +14,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import com.exceptionfactory.jagged.RecipientStanzaReader;
+import io.backupkit.internal.Signatures;
 import java.security.MessageDigest;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,10 +47,48 @@ public final class BackupCatalog {
 
     private final Store store;
     private final List<Dialect> dialects;
+    private final AgeIdentity identity;
+    private final List<PublicKey> trustedKeys;
+    private final boolean allowUnsigned;
 
     private BackupCatalog(Store store, List<Dialect> dialects) {
+        this(store, dialects, null, List.of(), false);
+    }
+
+    private BackupCatalog(Store store, List<Dialect> dialects, AgeIdentity identity, List<PublicKey> trustedKeys,
+                          boolean allowUnsigned) {
         this.store = Objects.requireNonNull(store, "store");
         this.dialects = List.copyOf(dialects);
+        this.identity = identity;
+        this.trustedKeys = List.copyOf(trustedKeys);
+        this.allowUnsigned = allowUnsigned;
+    }
+
+    /**
+     * This catalog reading encrypted backups with the given age identity, which stays in memory
+     * only as long as the returned catalog is referenced.
+     */
+    public BackupCatalog withIdentity(AgeIdentity identity) {
+        return new BackupCatalog(store, dialects, Objects.requireNonNull(identity, "identity"), trustedKeys,
+                allowUnsigned);
+    }
+
+    /**
+     * This catalog accepting backups signed by any of the given Ed25519 public keys (several keys
+     * allow rotation). With trusted keys configured, every backup read (verify, export, manifest,
+     * and so preview and restore) must carry a valid signature by one of them; an encrypted backup
+     * must be signed even without them. Unsigned or foreign-signed backups fail verification.
+     */
+    public BackupCatalog withTrustedKeys(List<PublicKey> keys) {
+        return new BackupCatalog(store, dialects, identity, keys, allowUnsigned);
+    }
+
+    /**
+     * This catalog with signature checking turned off (true) or on (false, the default). Turned
+     * off, unsigned and foreign-signed backups are read with a warning in the log.
+     */
+    public BackupCatalog allowUnsigned(boolean allow) {
+        return new BackupCatalog(store, dialects, identity, trustedKeys, allow);
     }
 
     /** A catalog over a store, using dialects discovered on the class path for exports. */
@@ -101,6 +142,10 @@ public final class BackupCatalog {
     }
 
     private BackupInfo readSidecar(String id) {
+        return readFullSidecar(id).backup();
+    }
+
+    private Sidecar readFullSidecar(String id) {
         byte[] json;
         try (InputStream in = store.open(Sidecar.objectName(id))) {
             json = in.readNBytes(MAX_SIDECAR_BYTES + 1);
@@ -119,7 +164,11 @@ public final class BackupCatalog {
                 throw new InvalidArchiveException("the sidecar of backup " + id + " has version "
                         + sidecar.sidecarVersion() + " and id " + sidecar.backup().id());
             }
-            return sidecar.backup();
+            if (sidecar.backup().encrypted() != sidecar.backup().archiveName().endsWith(ArchiveLayout.AGE_SUFFIX)) {
+                throw new InvalidArchiveException("the sidecar of backup " + id + " says encrypted="
+                        + sidecar.backup().encrypted() + " for archive " + sidecar.backup().archiveName());
+            }
+            return sidecar;
         } catch (IOException | RuntimeException e) {
             if (e instanceof InvalidArchiveException invalid) {
                 throw invalid;
@@ -224,8 +273,9 @@ public final class BackupCatalog {
         BackupInfo info = info(id);
         Map<String, ManifestEntry> expected = new LinkedHashMap<>();
         manifest.entries().forEach(e -> expected.put(e.name(), e));
+        Compression.Algorithm algorithm = algorithm(info);
         try (InputStream in = store.open(info.archiveName())) {
-            ArchiveReader.read(in, Compression.forFileName(info.archiveName()), (name, size, content) -> {
+            ArchiveReader.read(in, algorithm, readers(info), (name, size, content) -> {
                 if (name.equals(ArchiveLayout.MANIFEST)) {
                     return;
                 }
@@ -271,6 +321,8 @@ public final class BackupCatalog {
                             + "' changed since it was verified (size or SHA-256 differs from the manifest)");
                 }
             });
+        } catch (ArchiveReader.NotARecipientException e) {
+            throw notARecipient(id);
         } catch (NoSuchFileException e) {
             throw new InvalidArchiveException("backup " + id + ": archive " + info.archiveName() + " is missing");
         } catch (ArchiveReader.DamagedArchiveException e) {
@@ -362,18 +414,16 @@ public final class BackupCatalog {
 
     /** One pass over the archive; when {@code sqlOut} is given, SQL entries are copied to it in order. */
     private Scan scan(String id, OutputStream sqlOut) {
-        BackupInfo info = info(id);
+        BackupIds.requireValid(id);
+        Sidecar sidecar = readFullSidecar(id);
+        BackupInfo info = sidecar.backup();
         List<String> problems = new ArrayList<>();
         Map<String, EntryDigest> seen = new LinkedHashMap<>();
         byte[][] manifestJson = new byte[1][];
-        Compression.Algorithm algorithm;
-        try {
-            algorithm = Compression.forFileName(info.archiveName());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidArchiveException("backup " + id + ": unknown archive type " + info.archiveName());
-        }
+        Compression.Algorithm algorithm = algorithm(info);
+        List<RecipientStanzaReader> readers = readers(info);
         try (InputStream in = store.open(info.archiveName())) {
-            ArchiveReader.Digests digests = ArchiveReader.read(in, algorithm, (name, size, content) -> {
+            ArchiveReader.Digests digests = ArchiveReader.read(in, algorithm, readers, (name, size, content) -> {
                 if (manifestJson[0] != null) {
                     problems.add("entry '" + name + "' follows manifest.json");
                 }
@@ -410,6 +460,8 @@ public final class BackupCatalog {
                 problems.add(0, "archive " + info.archiveName() + ": " + digests.archiveSize()
                         + " bytes but the sidecar records " + info.sizeBytes());
             }
+        } catch (ArchiveReader.NotARecipientException e) {
+            throw notARecipient(id);
         } catch (NoSuchFileException e) {
             problems.add("archive " + info.archiveName() + " is missing from the store");
             return new Scan(new VerificationResult(id, false, problems, seen.size()), null);
@@ -436,8 +488,68 @@ public final class BackupCatalog {
         }
         if (manifest != null) {
             checkManifest(id, manifest, seen, problems);
+            checkSignature(sidecar, Sha256.of(manifestJson[0], 0, manifestJson[0].length), problems);
         }
         return new Scan(new VerificationResult(id, problems.isEmpty(), problems, seen.size()), manifest);
+    }
+
+    private Compression.Algorithm algorithm(BackupInfo info) {
+        String name = info.archiveName();
+        if (info.encrypted()) {
+            name = name.substring(0, name.length() - ArchiveLayout.AGE_SUFFIX.length());
+        }
+        try {
+            return Compression.forFileName(name);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidArchiveException("backup " + info.id() + ": unknown archive type " + info.archiveName());
+        }
+    }
+
+    private List<RecipientStanzaReader> readers(BackupInfo info) {
+        if (!info.encrypted()) {
+            return null;
+        }
+        if (identity == null) {
+            throw new WrongKeyException("backup " + info.id() + " is encrypted: supply the age identity "
+                    + "(withIdentity(AgeIdentity) or --identity FILE) to read it");
+        }
+        return identity.readers();
+    }
+
+    private WrongKeyException notARecipient(String id) {
+        return new WrongKeyException("backup " + id + " is not encrypted to the supplied age identity "
+                + identity.recipients() + "; use the identity of one of the backup's recipients");
+    }
+
+    /**
+     * The signature policy: with trusted keys configured, or for an encrypted backup (which anyone
+     * knowing the recipient could forge), a valid signature by a trusted key is required unless
+     * {@link #allowUnsigned(boolean)} turned the check off.
+     */
+    private void checkSignature(Sidecar sidecar, String manifestSha256, List<String> problems) {
+        BackupInfo info = sidecar.backup();
+        Sidecar.Signature signature = sidecar.signature();
+        boolean valid = signature != null && !trustedKeys.isEmpty()
+                && Signatures.ALGORITHM.equals(signature.algorithm())
+                && manifestSha256.equals(signature.manifestSha256())
+                && Signatures.verify(trustedKeys, Signatures.statement(info, manifestSha256), signature.value());
+        if (valid) {
+            return;
+        }
+        String problem;
+        if (signature == null) {
+            problem = "backup " + info.id() + " is not signed";
+        } else if (trustedKeys.isEmpty()) {
+            problem = "backup " + info.id() + " is signed but no trusted signing keys are configured";
+        } else {
+            problem = "the signature of backup " + info.id() + " does not verify against any trusted key: it was "
+                    + "signed by a foreign key, or its sidecar, manifest or archive was altered";
+        }
+        if (allowUnsigned) {
+            LOG.warn("{}; reading it anyway because unsigned backups are allowed", problem);
+        } else if (!trustedKeys.isEmpty() || info.encrypted()) {
+            problems.add(problem + " (refused; configure trusted keys, or allowUnsigned to accept it)");
+        }
     }
 
     private static void checkManifest(String id, BackupManifest manifest, Map<String, EntryDigest> seen,

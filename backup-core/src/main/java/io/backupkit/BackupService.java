@@ -137,6 +137,19 @@ public final class BackupService {
         catalog.delete(id);
     }
 
+    /**
+     * This service reading encrypted backups (verify, export, preview, restore, undo) with the
+     * given age identity. The identity is held in memory by the returned view only; the original
+     * service keeps none, so a host can keep its own old backups unreadable to itself.
+     *
+     * <pre>{@code
+     * backups.withIdentity(AgeIdentity.fromFile(Path.of("/media/offline/key.txt"))).restore(id, options);
+     * }</pre>
+     */
+    public BackupService withIdentity(AgeIdentity identity) {
+        return new BackupService(config, catalog.withIdentity(identity));
+    }
+
     /** The read-side operations, usable without a database. */
     public BackupCatalog catalog() {
         return catalog;
@@ -189,6 +202,10 @@ public final class BackupService {
         private Clock clock;
         private ClassLoader classLoader;
         private MediaSource mediaSource;
+        private List<String> ageRecipients = List.of();
+        private java.security.PrivateKey signingKey;
+        private List<java.security.PublicKey> trustedKeys = List.of();
+        private boolean allowUnsigned;
 
         private Builder() {
         }
@@ -260,6 +277,48 @@ public final class BackupService {
             return this;
         }
 
+        /**
+         * Encrypts every backup with age to all the given X25519 recipients ({@code age1...}), for
+         * example the super-admin's key and an offline escrow key. The archive becomes
+         * {@code ID.tar.zst.age}; reading it needs {@link BackupService#withIdentity(AgeIdentity)}.
+         */
+        public Builder encryptTo(List<String> agePublicKeys) {
+            if (agePublicKeys.isEmpty()) {
+                throw new IllegalArgumentException("encryptTo needs at least one age recipient");
+            }
+            io.backupkit.internal.ArchiveWriter.recipientWriters(agePublicKeys);
+            this.ageRecipients = List.copyOf(agePublicKeys);
+            return this;
+        }
+
+        /**
+         * Signs every backup with this Ed25519 private key: the signature covers the backup id,
+         * the archive's name, size and SHA-256, the encrypted flag and the manifest's SHA-256,
+         * and is stored in the sidecar.
+         */
+        public Builder signWith(java.security.PrivateKey ed25519Key) {
+            requireUnset(this.signingKey, "signingKey");
+            io.backupkit.internal.Signatures.requireSigningKey(ed25519Key);
+            this.signingKey = ed25519Key;
+            return this;
+        }
+
+        /**
+         * The Ed25519 public keys whose signatures are trusted when reading (several, for key
+         * rotation). With any configured, unsigned and foreign-signed backups are refused; an
+         * encrypted backup is refused without a trusted signature even when none are configured.
+         */
+        public Builder trustedKeys(List<java.security.PublicKey> keys) {
+            this.trustedKeys = List.copyOf(keys);
+            return this;
+        }
+
+        /** Reads unsigned and foreign-signed backups anyway (with a logged warning); off by default. */
+        public Builder allowUnsigned(boolean allow) {
+            this.allowUnsigned = allow;
+            return this;
+        }
+
         private static void requireUnset(Object current, String name) {
             if (current != null) {
                 throw new IllegalStateException(name + " was already set to " + current);
@@ -290,8 +349,9 @@ public final class BackupService {
                     options != null ? options : BackupOptions.defaults(),
                     redaction != null ? redaction : RedactionRules.none(),
                     listener != null ? listener : ProgressListener.none(),
-                    clock != null ? clock : Clock.systemUTC(), LIBRARY_VERSION, mediaSource);
-            return new BackupService(config, BackupCatalog.of(store, known));
+                    clock != null ? clock : Clock.systemUTC(), LIBRARY_VERSION, mediaSource, ageRecipients, signingKey);
+            return new BackupService(config, BackupCatalog.of(store, known).withTrustedKeys(trustedKeys)
+                    .allowUnsigned(allowUnsigned));
         }
     }
 }

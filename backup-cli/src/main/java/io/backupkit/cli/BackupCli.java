@@ -1,5 +1,6 @@
 package io.backupkit.cli;
 
+import io.backupkit.AgeIdentity;
 import io.backupkit.BackupCatalog;
 import io.backupkit.BackupException;
 import io.backupkit.BackupInfo;
@@ -11,6 +12,7 @@ import io.backupkit.RestorePreview;
 import io.backupkit.RestoreResult;
 import io.backupkit.Selection;
 import io.backupkit.SelectiveRestoreResult;
+import io.backupkit.SigningKeys;
 import io.backupkit.TablePreview;
 import io.backupkit.VerificationResult;
 import io.backupkit.VerifyDepth;
@@ -22,11 +24,15 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.PublicKey;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -38,6 +44,9 @@ import picocli.CommandLine.Spec;
  * java -jar backup-cli.jar list --store /var/backups/app
  * java -jar backup-cli.jar verify --store /var/backups/app --id ID
  * java -jar backup-cli.jar export-sql --store /var/backups/app --id ID --out restore.sql
+ * java -jar backup-cli.jar keygen --out key.txt     # prints the recipient age1...
+ * java -jar backup-cli.jar backup --db ... --store ... --recipient age1... --signing-key sign.pem
+ * java -jar backup-cli.jar restore --db ... --store ... --id ID --identity key.txt --trusted-key sign.pub.pem
  * AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... java -jar backup-cli.jar list \
  *     --store 's3://backups/app?endpoint=http://127.0.0.1:9000&amp;region=us-east-1&amp;pathStyle=true'
  * </pre>
@@ -48,7 +57,7 @@ import picocli.CommandLine.Spec;
         description = "Consistent, compressed backups of SQL databases in open formats (tar, zstd, plain SQL).",
         subcommands = {BackupCli.BackupCommand.class, BackupCli.ListCommand.class, BackupCli.VerifyCommand.class,
                 BackupCli.ExportSqlCommand.class, BackupCli.PreviewCommand.class, BackupCli.RestoreCommand.class,
-                BackupCli.UndoRestoreCommand.class})
+                BackupCli.UndoRestoreCommand.class, BackupCli.KeygenCommand.class})
 public final class BackupCli implements Callable<Integer> {
 
     @Spec
@@ -89,6 +98,29 @@ public final class BackupCli implements Callable<Integer> {
         }
     }
 
+    /** Keys for reading: the age identity and the trusted signing keys. */
+    static final class ReadKeys {
+        @Option(names = "--identity", paramLabel = "FILE",
+                description = "age identity file (AGE-SECRET-KEY-1...) that decrypts encrypted backups.")
+        Path identity;
+
+        @Option(names = "--trusted-key", paramLabel = "FILE",
+                description = "Ed25519 public key (PEM or base64 X.509) whose signatures are trusted; repeatable.")
+        List<Path> trustedKeys = List.of();
+
+        @Option(names = "--allow-unsigned", description = "Read backups without a valid trusted signature.")
+        boolean allowUnsigned;
+
+        BackupCatalog apply(BackupCatalog catalog) {
+            BackupCatalog result = catalog.withTrustedKeys(trustedKeys()).allowUnsigned(allowUnsigned);
+            return identity == null ? result : result.withIdentity(AgeIdentity.fromFile(identity));
+        }
+
+        List<PublicKey> trustedKeys() {
+            return trustedKeys.stream().map(SigningKeys::readPublicKey).toList();
+        }
+    }
+
     abstract static class StoreCommand {
         @Spec
         CommandLine.Model.CommandSpec spec;
@@ -117,16 +149,30 @@ public final class BackupCli implements Callable<Integer> {
                 description = "For example jdbc:sqlite:/path/app.db")
         String db;
 
+        @Option(names = "--recipient", paramLabel = "AGE_PUBKEY",
+                description = "Encrypt with age to this X25519 recipient (age1...); repeatable.")
+        List<String> recipients = List.of();
+
+        @Option(names = "--signing-key", paramLabel = "FILE",
+                description = "Sign the backup with this Ed25519 private key (PEM or base64 PKCS#8).")
+        Path signingKey;
+
         @Option(names = "--label", paramLabel = "TEXT", description = "A label stored with the backup; repeatable.")
         List<String> labels = List.of();
 
         @Override
         public Integer call() {
-            BackupService service = BackupService.builder()
+            BackupService.Builder builder = BackupService.builder()
                     .dataSource(JdbcUrlDataSource.of(db))
                     .store(openStore())
-                    .progressListener(ProgressBar.forStderr())
-                    .build();
+                    .progressListener(ProgressBar.forStderr());
+            if (!recipients.isEmpty()) {
+                builder.encryptTo(recipients);
+            }
+            if (signingKey != null) {
+                builder.signWith(SigningKeys.readPrivateKey(signingKey));
+            }
+            BackupService service = builder.build();
             BackupManifest manifest = service.backup(new BackupRequest(labels, p -> { }));
             for (String warning : manifest.warnings()) {
                 spec.commandLine().getErr().println("warning: " + warning);
@@ -154,13 +200,16 @@ public final class BackupCli implements Callable<Integer> {
         @Option(names = "--id", required = true, paramLabel = "ID")
         String id;
 
+        @Mixin
+        ReadKeys keys;
+
         @Option(names = "--deep", description = "Also rebuild the backup into a scratch database and run the "
                 + "integrity, foreign-key and row-count checks.")
         boolean deep;
 
         @Override
         public Integer call() {
-            VerificationResult result = catalog().verify(id, deep ? VerifyDepth.DEEP : VerifyDepth.QUICK);
+            VerificationResult result = keys.apply(catalog()).verify(id, deep ? VerifyDepth.DEEP : VerifyDepth.QUICK);
             if (result.ok()) {
                 out().printf("OK %s: %d entries verified%n", id, result.entriesChecked());
                 return CommandLine.ExitCode.OK;
@@ -177,11 +226,17 @@ public final class BackupCli implements Callable<Integer> {
                 description = "For example jdbc:sqlite:/path/app.db")
         String db;
 
+        @Mixin
+        ReadKeys keys;
+
         BackupService service(boolean databaseMayNotExist) {
-            return BackupService.builder()
+            BackupService service = BackupService.builder()
                     .dataSource(JdbcUrlDataSource.of(db, databaseMayNotExist))
                     .store(openStore())
+                    .trustedKeys(keys.trustedKeys())
+                    .allowUnsigned(keys.allowUnsigned)
                     .build();
+            return keys.identity == null ? service : service.withIdentity(AgeIdentity.fromFile(keys.identity));
         }
 
         void printPreview(RestorePreview preview) {
@@ -316,12 +371,15 @@ public final class BackupCli implements Callable<Integer> {
         @Option(names = "--id", required = true, paramLabel = "ID")
         String id;
 
+        @Mixin
+        ReadKeys keys;
+
         @Option(names = "--out", paramLabel = "FILE", description = "Write here instead of stdout.")
         Path outFile;
 
         @Override
         public Integer call() throws IOException {
-            BackupCatalog catalog = catalog();
+            BackupCatalog catalog = keys.apply(catalog());
             if (outFile == null) {
                 OutputStream stdout = new BufferedOutputStream(System.out, 1 << 16);
                 catalog.exportSql(id, stdout);
@@ -339,6 +397,48 @@ public final class BackupCli implements Callable<Integer> {
                 Files.deleteIfExists(temp);
             }
             out().println("wrote " + target);
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(name = "keygen", description = "Print a new age identity (key file text) and, on stderr, its recipient; "
+            + "with --signing, a new Ed25519 signing key pair in PEM.")
+    static final class KeygenCommand implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "Write the secret key here (mode 600) instead "
+                + "of stdout; the public key is printed on stdout.")
+        Path outFile;
+
+        @Option(names = "--signing", description = "Generate an Ed25519 signing key pair instead of an age identity.")
+        boolean signing;
+
+        @Override
+        public Integer call() throws IOException {
+            String secret;
+            String publicText;
+            if (signing) {
+                KeyPair pair = SigningKeys.generate();
+                secret = SigningKeys.toPem(pair.getPrivate());
+                publicText = SigningKeys.toPem(pair.getPublic());
+            } else {
+                AgeIdentity identity = AgeIdentity.generate();
+                secret = identity.toKeyFile();
+                publicText = identity.recipients().get(0) + "\n";
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (outFile == null) {
+                out.print(secret);
+                spec.commandLine().getErr().print((signing ? "Public key:\n" : "Public key: ") + publicText);
+                spec.commandLine().getErr().flush();
+            } else {
+                Path file = Files.createFile(outFile, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(file, secret, java.nio.charset.StandardCharsets.US_ASCII);
+                out.print(publicText);
+            }
+            out.flush();
             return CommandLine.ExitCode.OK;
         }
     }

@@ -23,6 +23,9 @@ public final class ArchiveLayout {
     /** The folder holding media entries, after the SQL entries and before the manifest. */
     public static final String MEDIA_PREFIX = "media/";
 
+    /** The suffix of an age-encrypted archive, after the compression extension ({@code ID.tar.zst.age}). */
+    public static final String AGE_SUFFIX = ".age";
+
     /** The folder holding SQL entries. */
     public static final String SQL_PREFIX = "sql/";
 

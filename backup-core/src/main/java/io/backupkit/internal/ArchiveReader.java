@@ -3,7 +3,13 @@ package io.backupkit.internal;
 import com.github.luben.zstd.ZstdInputStream;
 import io.backupkit.Compression;
 import java.io.BufferedInputStream;
+import com.exceptionfactory.jagged.RecipientStanzaReader;
+import com.exceptionfactory.jagged.UnsupportedRecipientStanzaException;
+import com.exceptionfactory.jagged.framework.stream.StandardDecryptingChannelFactory;
 import java.io.IOException;
+import java.nio.channels.Channels;
+import java.security.GeneralSecurityException;
+import java.util.List;
 import java.io.InputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -65,6 +71,18 @@ public final class ArchiveReader {
      */
     public static Digests read(InputStream storeStream, Compression.Algorithm algorithm, EntryVisitor visitor)
             throws IOException {
+        return read(storeStream, algorithm, null, visitor);
+    }
+
+    /**
+     * Reads an archive that may be age-encrypted: with {@code identities} given, the stored bytes
+     * are an age file around the compressed tar stream. The whole-archive digest covers the stored
+     * (encrypted) bytes. An archive not encrypted to any of the identities throws
+     * {@link NotARecipientException}; a damaged age header or payload throws
+     * {@link DamagedArchiveException}.
+     */
+    public static Digests read(InputStream storeStream, Compression.Algorithm algorithm,
+                               List<RecipientStanzaReader> identities, EntryVisitor visitor) throws IOException {
         MessageDigest archiveDigest = Sha256.newDigest();
         CountingInputStream counted = new CountingInputStream(
                 new BufferedInputStream(new StoreStream(storeStream), 256 * 1024));
@@ -72,7 +90,8 @@ public final class ArchiveReader {
         // (gzip does, to hand back what its inflater did not use) would otherwise hash bytes twice.
         InputStream digesting = new OnePassStream(new DigestInputStream(counted, archiveDigest));
         String current = null;
-        try (InputStream decompressed = decompressor(digesting, algorithm);
+        InputStream plain = identities == null ? digesting : decryptor(digesting, identities);
+        try (InputStream decompressed = decompressor(plain, algorithm);
              TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, "UTF-8")) {
             TarArchiveEntry entry;
             while ((entry = nextEntry(tar, current)) != null) {
@@ -87,6 +106,9 @@ public final class ArchiveReader {
             try {
                 while (decompressed.read(skip) >= 0) {
                     // discard
+                }
+                while (plain != digesting && plain.read(skip) >= 0) {
+                    // the age payload's last chunk is authenticated only when it is read to its end
                 }
                 while (digesting.read(skip) >= 0) {
                     // trailing bytes beyond the compressed frame are still part of the object
@@ -160,6 +182,34 @@ public final class ArchiveReader {
             } catch (IOException e) {
                 throw new StoreReadException(e);
             }
+        }
+    }
+
+    /** The age identity fits none of the archive's recipients. */
+    public static final class NotARecipientException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotARecipientException(String message) {
+            super(message);
+        }
+    }
+
+    private static InputStream decryptor(InputStream in, List<RecipientStanzaReader> identities) throws IOException {
+        try {
+            return Channels.newInputStream(new StandardDecryptingChannelFactory()
+                    .newDecryptingChannel(Channels.newChannel(in), identities));
+        } catch (UnsupportedRecipientStanzaException e) {
+            throw new NotARecipientException("the archive is not encrypted to this age identity");
+        } catch (GeneralSecurityException e) {
+            throw new DamagedArchiveException(null, new IOException("the age header is damaged: "
+                    + e.getClass().getSimpleName(), e));
+        } catch (StoreReadException e) {
+            throw e;
+        } catch (IOException e) {
+            if (isStoreFailure(e)) {
+                throw e;
+            }
+            throw new DamagedArchiveException(null, e);
         }
     }
 

@@ -1,5 +1,13 @@
 package io.backupkit.internal;
 
+import com.exceptionfactory.jagged.RecipientStanzaWriter;
+import com.exceptionfactory.jagged.framework.stream.StandardEncryptingChannelFactory;
+import com.exceptionfactory.jagged.x25519.X25519RecipientStanzaWriterFactory;
+import java.nio.channels.Channels;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.List;
+
 import com.github.luben.zstd.ZstdOutputStream;
 import io.backupkit.Compression;
 import java.io.BufferedOutputStream;
@@ -34,12 +42,49 @@ public final class ArchiveWriter {
      * @param modTime     the modification time stamped on every entry (the snapshot time)
      */
     public ArchiveWriter(OutputStream storeStream, Compression compression, Instant modTime) throws IOException {
+        this(storeStream, compression, modTime, List.of());
+    }
+
+    /**
+     * @param storeStream   where the archive goes; it is flushed but never closed
+     * @param compression   the compression
+     * @param modTime       the modification time stamped on every entry (the snapshot time)
+     * @param ageRecipients age X25519 recipients ({@code age1...}); when not empty, the compressed
+     *                      stream is encrypted to all of them while it streams, and the digest and
+     *                      byte count are those of the encrypted (stored) bytes
+     */
+    public ArchiveWriter(OutputStream storeStream, Compression compression, Instant modTime,
+                         List<String> ageRecipients) throws IOException {
         this.counted = new DigestingOutputStream(storeStream);
-        this.compressed = compressor(counted, compression);
+        this.compressed = compressor(ageRecipients.isEmpty() ? counted : encryptor(counted, ageRecipients),
+                compression);
         this.tar = new TarArchiveOutputStream(compressed, 64 * 1024, "UTF-8");
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         this.modTime = FileTime.from(modTime);
+    }
+
+    /** Validates age recipients, so that a bad key fails before anything is written. */
+    public static List<RecipientStanzaWriter> recipientWriters(List<String> ageRecipients) {
+        List<RecipientStanzaWriter> writers = new ArrayList<>();
+        for (String recipient : ageRecipients) {
+            try {
+                writers.add(X25519RecipientStanzaWriterFactory.newRecipientStanzaWriter(recipient.strip()));
+            } catch (GeneralSecurityException | RuntimeException e) {
+                throw new IllegalArgumentException("not an age X25519 recipient (age1...): " + recipient, e);
+            }
+        }
+        return writers;
+    }
+
+    private static OutputStream encryptor(OutputStream out, List<String> ageRecipients) throws IOException {
+        try {
+            // Closing the channel writes the last age chunk and closes `out`, which only flushes.
+            return Channels.newOutputStream(new StandardEncryptingChannelFactory()
+                    .newEncryptingChannel(Channels.newChannel(out), recipientWriters(ageRecipients)));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("age encryption could not start: " + e.getMessage(), e);
+        }
     }
 
     private static OutputStream compressor(OutputStream out, Compression compression) throws IOException {

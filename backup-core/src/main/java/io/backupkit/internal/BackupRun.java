@@ -33,6 +33,7 @@ import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.PrivateKey;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -72,11 +73,14 @@ public final class BackupRun {
      * @param clock          time source
      * @param libraryVersion recorded in the manifest
      * @param mediaSource    media copied into each backup, or {@code null} for none
+     * @param ageRecipients  age recipients to encrypt to; empty for a plain archive
+     * @param signingKey     Ed25519 key that signs the backup statement, or null
      */
     public record Config(DataSource dataSource, Dialect dialect, Store store, BackupOptions options,
                          RedactionRules redaction, ProgressListener listener, Clock clock, String libraryVersion,
-                         MediaSource mediaSource) {
+                         MediaSource mediaSource, List<String> ageRecipients, PrivateKey signingKey) {
         public Config {
+            ageRecipients = List.copyOf(ageRecipients);
             Objects.requireNonNull(dataSource, "dataSource");
             Objects.requireNonNull(dialect, "dialect");
             Objects.requireNonNull(store, "store");
@@ -89,7 +93,8 @@ public final class BackupRun {
 
         /** The same configuration without media, for backups that only guard the database (pre-restore). */
         public Config withoutMedia() {
-            return new Config(dataSource, dialect, store, options, redaction, listener, clock, libraryVersion, null);
+            return new Config(dataSource, dialect, store, options, redaction, listener, clock, libraryVersion, null,
+                    ageRecipients, signingKey);
         }
     }
 
@@ -112,7 +117,8 @@ public final class BackupRun {
         this.request = request;
         this.createdAt = config.clock().instant();
         this.id = BackupIds.newId(createdAt);
-        this.archiveName = id + config.options().compression().algorithm().extension();
+        this.archiveName = id + config.options().compression().algorithm().extension()
+                + (config.ageRecipients().isEmpty() ? "" : ArchiveLayout.AGE_SUFFIX);
     }
 
     /** Takes one backup and returns its manifest once the archive and its sidecar are committed. */
@@ -150,7 +156,7 @@ public final class BackupRun {
             upload = openUpload(archiveName);
             Store.Upload opened = upload;
             archive = storage(() -> new ArchiveWriter(opened.stream(), config.options().compression(),
-                    info.snapshotAt()));
+                    info.snapshotAt(), config.ageRecipients()));
             pipeline = new ArchivePipeline(archive, config.options().chunkBytes() + config.options().chunkBytes() / 8,
                     "backupkit-archive-" + id);
             chunk = pipeline.buffer();
@@ -200,7 +206,7 @@ public final class BackupRun {
                 return null;
             });
             upload = null;
-            commitSidecar(manifest);
+            commitSidecar(manifest, Sha256.of(manifestJson, 0, manifestJson.length));
             report(Phase.DONE, null);
             LOG.info("backup {}: done, {} tables, {} rows, {} bytes in {} ms", id, tableSummaries.size(), rowsDone,
                     archive.bytesWritten(), Duration.ofNanos(System.nanoTime() - started).toMillis());
@@ -432,11 +438,13 @@ public final class BackupRun {
         entrySequence++;
     }
 
-    private void commitSidecar(BackupManifest manifest) {
+    private void commitSidecar(BackupManifest manifest, String manifestSha256) {
         BackupInfo info = new BackupInfo(id, createdAt, archiveName, archive.bytesWritten(), archive.archiveSha256(),
-                manifest.tables().size(), manifest.totalRows(), false, manifest.source().dialect(),
-                manifest.labels());
-        byte[] json = Json.write(new Sidecar(Sidecar.VERSION, info));
+                manifest.tables().size(), manifest.totalRows(), !config.ageRecipients().isEmpty(),
+                manifest.source().dialect(), manifest.labels());
+        Sidecar.Signature signature = config.signingKey() == null ? null
+                : Signatures.sign(config.signingKey(), info, manifestSha256);
+        byte[] json = Json.write(new Sidecar(Sidecar.VERSION, info, signature));
         try (Store.Upload sidecar = config.store().upload(Sidecar.objectName(id))) {
             sidecar.stream().write(json);
             sidecar.commit();

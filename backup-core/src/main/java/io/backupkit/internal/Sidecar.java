@@ -9,8 +9,9 @@ import java.util.Objects;
  *
  * @param sidecarVersion the sidecar format version
  * @param backup         the listing data
+ * @param signature      the Ed25519 signature over the backup statement, or null when unsigned
  */
-public record Sidecar(int sidecarVersion, BackupInfo backup) {
+public record Sidecar(int sidecarVersion, BackupInfo backup, Signature signature) {
 
     /** The version this library writes. */
     public static final int VERSION = 1;
@@ -20,6 +21,21 @@ public record Sidecar(int sidecarVersion, BackupInfo backup) {
 
     public Sidecar {
         Objects.requireNonNull(backup, "backup");
+    }
+
+    /** An unsigned sidecar. */
+    public Sidecar(int sidecarVersion, BackupInfo backup) {
+        this(sidecarVersion, backup, null);
+    }
+
+    /**
+     * A signature over {@link Signatures#statement}: public data only.
+     *
+     * @param algorithm      always {@code Ed25519}
+     * @param manifestSha256 SHA-256 of the archive's manifest.json bytes, which the statement covers
+     * @param value          the signature, base64
+     */
+    public record Signature(String algorithm, String manifestSha256, String value) {
     }
 
     /** The sidecar object name for a backup id. */
