@@ -38,10 +38,21 @@ public final class BackupService {
 
     private final BackupRun.Config config;
     private final BackupCatalog catalog;
+    /** Shared by every view of this service (see {@link #withIdentity}), so status sees all failures. */
+    private final java.util.concurrent.atomic.AtomicReference<Failure> lastFailure;
+
+    private record Failure(String message, java.time.Instant at) {
+    }
 
     private BackupService(BackupRun.Config config, BackupCatalog catalog) {
+        this(config, catalog, new java.util.concurrent.atomic.AtomicReference<>());
+    }
+
+    private BackupService(BackupRun.Config config, BackupCatalog catalog,
+                          java.util.concurrent.atomic.AtomicReference<Failure> lastFailure) {
         this.config = config;
         this.catalog = catalog;
+        this.lastFailure = lastFailure;
     }
 
     /** A new builder. */
@@ -64,7 +75,29 @@ public final class BackupService {
      */
     public BackupManifest backup(BackupRequest request) {
         Objects.requireNonNull(request, "request");
-        return BackupRun.run(config, request);
+        try {
+            return BackupRun.run(config, request);
+        } catch (BackupException e) {
+            lastFailure.set(new Failure(e.getMessage(), config.clock().instant()));
+            throw e;
+        }
+    }
+
+    /**
+     * The newest backup and its age, how many backups the store keeps and their size, and this
+     * service's last failure if it came after the newest success. Reads only sidecars.
+     */
+    public BackupStatus status() {
+        List<BackupInfo> backups = catalog.list();
+        BackupInfo last = backups.isEmpty() ? null : backups.get(backups.size() - 1);
+        java.time.Instant now = config.clock().instant();
+        Failure failure = lastFailure.get();
+        if (failure != null && last != null && !failure.at().isAfter(last.createdAt())) {
+            failure = null;
+        }
+        return new BackupStatus(last, last == null ? null : java.time.Duration.between(last.createdAt(), now),
+                backups.size(), backups.stream().mapToLong(BackupInfo::sizeBytes).sum(),
+                failure == null ? null : failure.message(), failure == null ? null : failure.at());
     }
 
     /**
@@ -147,7 +180,7 @@ public final class BackupService {
      * }</pre>
      */
     public BackupService withIdentity(AgeIdentity identity) {
-        return new BackupService(config, catalog.withIdentity(identity));
+        return new BackupService(config, catalog.withIdentity(identity), lastFailure);
     }
 
     /** The read-side operations, usable without a database. */
