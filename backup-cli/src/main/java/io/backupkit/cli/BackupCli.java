@@ -8,6 +8,8 @@ import io.backupkit.BackupManifest;
 import io.backupkit.BackupRequest;
 import io.backupkit.BackupService;
 import io.backupkit.RestoreOptions;
+import io.backupkit.RetentionPlan;
+import io.backupkit.RetentionPolicy;
 import io.backupkit.RestorePreview;
 import io.backupkit.RestoreResult;
 import io.backupkit.Selection;
@@ -57,7 +59,8 @@ import picocli.CommandLine.Spec;
         description = "Consistent, compressed backups of SQL databases in open formats (tar, zstd, plain SQL).",
         subcommands = {BackupCli.BackupCommand.class, BackupCli.ListCommand.class, BackupCli.VerifyCommand.class,
                 BackupCli.ExportSqlCommand.class, BackupCli.PreviewCommand.class, BackupCli.RestoreCommand.class,
-                BackupCli.UndoRestoreCommand.class, BackupCli.KeygenCommand.class})
+                BackupCli.UndoRestoreCommand.class, BackupCli.PruneCommand.class, BackupCli.StatusCommand.class,
+                BackupCli.KeygenCommand.class})
 public final class BackupCli implements Callable<Integer> {
 
     @Spec
@@ -352,6 +355,72 @@ public final class BackupCli implements Callable<Integer> {
             return Long.parseLong(text);
         } catch (NumberFormatException e) {
             return text;
+        }
+    }
+
+    @Command(name = "prune", description = "Delete backups that no keep rule keeps (like restic forget --keep-*). "
+            + "The newest backup, backups labelled keep and recent pre-restore backups always stay.")
+    static final class PruneCommand extends StoreCommand implements Callable<Integer> {
+        @Option(names = "--keep-last", paramLabel = "N", defaultValue = "0")
+        int last;
+        @Option(names = "--keep-hourly", paramLabel = "N", defaultValue = "0")
+        int hourly;
+        @Option(names = "--keep-daily", paramLabel = "N", defaultValue = "0")
+        int daily;
+        @Option(names = "--keep-weekly", paramLabel = "N", defaultValue = "0")
+        int weekly;
+        @Option(names = "--keep-monthly", paramLabel = "N", defaultValue = "0")
+        int monthly;
+        @Option(names = "--keep-yearly", paramLabel = "N", defaultValue = "0")
+        int yearly;
+        @Option(names = "--dry-run", description = "Show what would be deleted and why the rest stays; delete nothing.")
+        boolean dryRun;
+
+        @Override
+        public Integer call() {
+            if (last + hourly + daily + weekly + monthly + yearly == 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "give at least one --keep-* rule; without one only the protected backups would stay");
+            }
+            RetentionPolicy policy;
+            try {
+                policy = RetentionPolicy.builder().keepLast(last).keepHourly(hourly).keepDaily(daily)
+                        .keepWeekly(weekly).keepMonthly(monthly).keepYearly(yearly).build();
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            BackupCatalog catalog = catalog();
+            RetentionPlan plan = policy.plan(catalog.list(), java.time.Instant.now(), java.util.Set.of());
+            for (RetentionPlan.Decision d : plan.decisions()) {
+                out().println((d.keep() ? "keep   " : "delete ") + d.backup().id()
+                        + (d.keep() ? "  (" + String.join(", ", d.reasons()) + ")" : ""));
+                if (!d.keep() && !dryRun) {
+                    catalog.delete(d.backup().id());
+                }
+            }
+            out().printf("%s %d of %d backups%n", dryRun ? "would delete" : "deleted", plan.toDelete().size(),
+                    plan.decisions().size());
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(name = "status", description = "The newest backup and its age, how many backups the store keeps, their size.")
+    static final class StatusCommand extends StoreCommand implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            List<BackupInfo> backups = catalog().list();
+            if (backups.isEmpty()) {
+                out().println("last backup: none");
+            } else {
+                BackupInfo last = backups.get(backups.size() - 1);
+                long minutes = java.time.Duration.between(last.createdAt(), java.time.Instant.now()).toMinutes();
+                out().printf("last backup: %s at %s (%d minutes ago), %d bytes, %d tables, encrypted %s%n", last.id(),
+                        DateTimeFormatter.ISO_INSTANT.format(last.createdAt()), minutes, last.sizeBytes(),
+                        last.tableCount(), last.encrypted() ? "yes" : "no");
+            }
+            out().printf("backups kept: %d, %d bytes in all%n", backups.size(),
+                    backups.stream().mapToLong(BackupInfo::sizeBytes).sum());
+            return CommandLine.ExitCode.OK;
         }
     }
 
