@@ -64,9 +64,4 @@ public final class ByteBuf {
     public void clear() {
         length = 0;
     }
-
-    /** A copy of the content. */
-    public byte[] toByteArray() {
-        return Arrays.copyOf(bytes, length);
-    }
 }

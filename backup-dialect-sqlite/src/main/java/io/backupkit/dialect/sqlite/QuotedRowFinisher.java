@@ -29,10 +29,6 @@ final class QuotedRowFinisher {
 
     private static final byte[] NEGATIVE_ZERO = "-0.0".getBytes(StandardCharsets.US_ASCII);
 
-    static byte[] finish(byte[] row) {
-        return finish(row, column -> false);
-    }
-
     /**
      * Finishes a run. {@code quote()} prints -0.0 as {@code 0.0}; where the probe says the value was
      * -0.0, the sign is put back.
