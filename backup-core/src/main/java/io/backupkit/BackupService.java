@@ -38,21 +38,34 @@ public final class BackupService {
 
     private final BackupRun.Config config;
     private final BackupCatalog catalog;
+    private final AccessPolicy policy;
     /** Shared by every view of this service (see {@link #withIdentity}), so status sees all failures. */
     private final java.util.concurrent.atomic.AtomicReference<Failure> lastFailure;
 
     private record Failure(String message, java.time.Instant at) {
     }
 
-    private BackupService(BackupRun.Config config, BackupCatalog catalog) {
-        this(config, catalog, new java.util.concurrent.atomic.AtomicReference<>());
+    private BackupService(BackupRun.Config config, BackupCatalog catalog, AccessPolicy policy) {
+        this(config, catalog, policy, new java.util.concurrent.atomic.AtomicReference<>());
     }
 
-    private BackupService(BackupRun.Config config, BackupCatalog catalog,
+    private BackupService(BackupRun.Config config, BackupCatalog catalog, AccessPolicy policy,
                           java.util.concurrent.atomic.AtomicReference<Failure> lastFailure) {
         this.config = config;
         this.catalog = catalog;
+        this.policy = policy;
         this.lastFailure = lastFailure;
+    }
+
+    /** The actor of the methods that take none: the application itself. */
+    private static final Actor SYSTEM = Actor.system("");
+
+    /** Checks the access policy for the actor; throws {@link AccessDeniedException} on a denial. */
+    private void authorize(Actor actor, Operation operation) {
+        Objects.requireNonNull(actor, "actor");
+        if (!policy.permits(actor, operation)) {
+            throw new AccessDeniedException(actor.id(), operation);
+        }
     }
 
     /** A new builder. */
@@ -170,6 +183,91 @@ public final class BackupService {
         catalog.delete(id);
     }
 
+
+    // ---- Operations on behalf of an actor: checked by the access policy. The methods above that
+    // take no actor run as the system actor (scheduler, command line, host code acting for itself).
+
+    /** {@link #backup(BackupRequest)} for an actor. @throws AccessDeniedException the policy refuses */
+    public BackupManifest backup(Actor actor, BackupRequest request) {
+        authorize(actor, Operation.BACKUP);
+        return backup(request);
+    }
+
+    /** {@link #status()} for an actor. */
+    public BackupStatus status(Actor actor) {
+        authorize(actor, Operation.STATUS);
+        return status();
+    }
+
+    /** {@link #list()} for an actor. */
+    public List<BackupInfo> list(Actor actor) {
+        authorize(actor, Operation.LIST);
+        return list();
+    }
+
+    /** {@link #info(String)} for an actor. */
+    public BackupInfo info(Actor actor, String id) {
+        authorize(actor, Operation.LIST);
+        return info(id);
+    }
+
+    /** {@link #verify(String, VerifyDepth)} for an actor. */
+    public VerificationResult verify(Actor actor, String id, VerifyDepth depth) {
+        authorize(actor, Operation.VERIFY);
+        return verify(id, depth);
+    }
+
+    /** {@link #preview(String)} for an actor. */
+    public RestorePreview preview(Actor actor, String id) {
+        authorize(actor, Operation.PREVIEW);
+        return preview(id);
+    }
+
+    /** {@link #restore(String, RestoreOptions)} for an actor. */
+    public RestoreResult restore(Actor actor, String id, RestoreOptions options) {
+        authorize(actor, Operation.RESTORE);
+        return restore(id, options);
+    }
+
+    /** {@link #restoreSelected(String, Selection)} for an actor. */
+    public SelectiveRestoreResult restoreSelected(Actor actor, String id, Selection selection) {
+        authorize(actor, Operation.RESTORE);
+        return restoreSelected(id, selection);
+    }
+
+    /** {@link #undoLastRestore(RestoreOptions)} for an actor. */
+    public RestoreResult undoLastRestore(Actor actor, RestoreOptions options) {
+        authorize(actor, Operation.UNDO);
+        return undoLastRestore(options);
+    }
+
+    /** {@link #exportSql(String, OutputStream)} for an actor. */
+    public void exportSql(Actor actor, String id, OutputStream out) {
+        authorize(actor, Operation.EXPORT);
+        exportSql(id, out);
+    }
+
+    /**
+     * Streams a stored archive, as stored (encrypted when the backup is), to {@code out}: what a
+     * "download" button sends. Returns the number of bytes written.
+     */
+    public long download(Actor actor, String id, OutputStream out) {
+        authorize(actor, Operation.DOWNLOAD);
+        BackupInfo info = catalog.info(id);
+        try (InputStream in = config.store().open(info.archiveName())) {
+            return in.transferTo(out);
+        } catch (IOException e) {
+            throw new StorageException("downloading backup " + id + " from " + config.store().description()
+                    + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #delete(String)} for an actor. */
+    public void delete(Actor actor, String id) {
+        authorize(actor, Operation.DELETE);
+        delete(id);
+    }
+
     /**
      * This service reading encrypted backups (verify, export, preview, restore, undo) with the
      * given age identity. The identity is held in memory by the returned view only; the original
@@ -180,7 +278,7 @@ public final class BackupService {
      * }</pre>
      */
     public BackupService withIdentity(AgeIdentity identity) {
-        return new BackupService(config, catalog.withIdentity(identity), lastFailure);
+        return new BackupService(config, catalog.withIdentity(identity), policy, lastFailure);
     }
 
     /** The read-side operations, usable without a database. */
@@ -196,6 +294,11 @@ public final class BackupService {
     /** The store in use. */
     public Store store() {
         return config.store();
+    }
+
+    /** The access policy in use. */
+    public AccessPolicy accessPolicy() {
+        return policy;
     }
 
     /** The options in use. */
@@ -239,6 +342,7 @@ public final class BackupService {
         private java.security.PrivateKey signingKey;
         private List<java.security.PublicKey> trustedKeys = List.of();
         private boolean allowUnsigned;
+        private AccessPolicy accessPolicy;
 
         private Builder() {
         }
@@ -352,6 +456,16 @@ public final class BackupService {
             return this;
         }
 
+        /**
+         * Who may do what; {@link AccessPolicy#superAdminOnly()} when not given. The methods that
+         * take no {@link Actor} run as {@link Actor#system(String)}.
+         */
+        public Builder accessPolicy(AccessPolicy policy) {
+            requireUnset(this.accessPolicy, "accessPolicy");
+            this.accessPolicy = Objects.requireNonNull(policy, "accessPolicy");
+            return this;
+        }
+
         private static void requireUnset(Object current, String name) {
             if (current != null) {
                 throw new IllegalStateException(name + " was already set to " + current);
@@ -384,7 +498,7 @@ public final class BackupService {
                     listener != null ? listener : ProgressListener.none(),
                     clock != null ? clock : Clock.systemUTC(), LIBRARY_VERSION, mediaSource, ageRecipients, signingKey);
             return new BackupService(config, BackupCatalog.of(store, known).withTrustedKeys(trustedKeys)
-                    .allowUnsigned(allowUnsigned));
+                    .allowUnsigned(allowUnsigned), accessPolicy != null ? accessPolicy : AccessPolicy.superAdminOnly());
         }
     }
 }
