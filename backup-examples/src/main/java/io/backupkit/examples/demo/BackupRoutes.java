@@ -1,0 +1,150 @@
+package io.backupkit.examples.demo;
+
+import static io.backupkit.examples.demo.Web.actor;
+
+import io.backupkit.AccessDeniedException;
+import io.backupkit.Actor;
+import io.backupkit.BackupManifest;
+import io.backupkit.BackupRequest;
+import io.backupkit.BackupScheduler;
+import io.backupkit.BackupService;
+import io.backupkit.Operation;
+import io.backupkit.RestoreOptions;
+import io.backupkit.Selection;
+import io.backupkit.VerifyDepth;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The super-admin's backup API behind the "Sauvegarde et Restauration" section. Every route
+ * delegates to {@link BackupService} with the logged-in user as the {@link Actor}: the library's
+ * access policy decides (403 for other roles) and its audit trail records. Long operations are jobs
+ * that the page polls.
+ */
+final class BackupRoutes {
+
+    /** What the person must type to confirm a full restore. */
+    static final String CONFIRMATION = "RESTAURER";
+
+    private final BackupService backups;
+    private final BackupJobs jobs;
+    private final BackupScheduler scheduler;
+    private final Supplier<RestoreOptions> restoreOptions;
+    private final BackupViews views;
+
+    /**
+     * @param backups        the service reading with the age identity (verify, preview, restore need it)
+     * @param restoreOptions options with the pool's write gate, for full restores and undo
+     */
+    BackupRoutes(BackupService backups, BackupJobs jobs, BackupScheduler scheduler,
+                 Supplier<RestoreOptions> restoreOptions, BackupViews views) {
+        this.backups = backups;
+        this.jobs = jobs;
+        this.scheduler = scheduler;
+        this.restoreOptions = restoreOptions;
+        this.views = views;
+    }
+
+    void register(RoutesConfig r) {
+        r.get("/api/admin/backup/status", ctx ->
+                ctx.json(views.status(backups.status(actor(ctx)), scheduler == null ? null
+                        : scheduler.nextRun().orElse(null), jobs.active().orElse(null))));
+
+        r.get("/api/admin/backups", ctx -> ctx.json(views.list(backups.list(actor(ctx)))));
+
+        r.get("/api/admin/backups/{id}", ctx -> ctx.json(views.info(backups.info(actor(ctx), ctx.pathParam("id")))));
+
+        r.post("/api/admin/backups", ctx -> {
+            String label = ctx.queryParam("label");
+            BackupRequest request = label == null || label.isBlank() ? BackupRequest.labelled("manuelle")
+                    : BackupRequest.labelled(label);
+            ctx.status(HttpStatus.ACCEPTED).json(views.job(jobs.startBackup(actor(ctx), request)));
+        });
+
+        r.get("/api/admin/backup/jobs/{id}", ctx -> {
+            Actor actor = actor(ctx);
+            // Until the library's jobs land: polling is a STATUS read for the policy.
+            if (!backups.accessPolicy().permits(actor, Operation.STATUS)) {
+                throw new AccessDeniedException(actor.id(), Operation.STATUS);
+            }
+            ctx.json(views.job(jobs.job(ctx.pathParam("id"))
+                    .orElseThrow(() -> ApiError.notFound("Tâche inconnue."))));
+        });
+
+        r.post("/api/admin/backups/{id}/verify", ctx -> {
+            VerifyDepth depth = "quick".equals(ctx.queryParam("depth")) ? VerifyDepth.QUICK : VerifyDepth.DEEP;
+            ctx.status(HttpStatus.ACCEPTED).json(views.job(jobs.startVerify(actor(ctx), ctx.pathParam("id"), depth)));
+        });
+
+        r.post("/api/admin/backups/{id}/preview", ctx ->
+                ctx.json(views.preview(backups.preview(actor(ctx), ctx.pathParam("id")))));
+
+        r.post("/api/admin/backups/{id}/restore", this::restore);
+
+        r.post("/api/admin/restore/undo", ctx ->
+                ctx.json(views.restoreResult(backups.undoLastRestore(actor(ctx), restoreOptions.get()))));
+
+        r.get("/api/admin/backup/export", ctx -> {
+            Actor actor = actor(ctx);
+            BackupManifest manifest = backups.backup(actor, BackupRequest.labelled("export"));
+            String name = backups.info(actor, manifest.id()).archiveName();
+            ctx.contentType("application/octet-stream");
+            ctx.header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+            backups.download(actor, manifest.id(), ctx.outputStream());
+        });
+
+        r.get("/api/admin/backups/{id}/archive", ctx -> {
+            Actor actor = actor(ctx);
+            String name = backups.info(actor, ctx.pathParam("id")).archiveName();
+            ctx.contentType("application/octet-stream");
+            ctx.header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+            backups.download(actor, ctx.pathParam("id"), ctx.outputStream());
+        });
+
+        r.post("/api/admin/backups/upload", ctx -> {
+            Actor actor = actor(ctx);
+            if (!backups.accessPolicy().permits(actor, Operation.UPLOAD)) {
+                throw new AccessDeniedException(actor.id(), Operation.UPLOAD);
+            }
+            // TODO(upload API): once the library's archive import lands, stream the parts into it
+            // (it checks size, signature and encryption) and answer with the new backup's listing;
+            // its size-limit exception maps to 413 in DemoServer.
+            throw new ApiError(501, "not_implemented",
+                    "L'import d'archives arrive avec la prochaine version de la bibliothèque.");
+        });
+
+        r.get("/api/admin/backup/audit", ctx -> {
+            Actor actor = actor(ctx);
+            if (!backups.accessPolicy().permits(actor, Operation.AUDIT)) {
+                throw new AccessDeniedException(actor.id(), Operation.AUDIT);
+            }
+            // TODO(audit trail): return the library's records, newest first, once AuditSink lands.
+            ctx.json(Map.of("available", false, "records", java.util.List.of()));
+        });
+    }
+
+    private void restore(Context ctx) {
+        Actor actor = actor(ctx);
+        String id = ctx.pathParam("id");
+        Map<?, ?> body = ctx.body().isBlank() ? Map.of() : ctx.bodyAsClass(Map.class);
+        Object ticket = body.get("ticket");
+        if (ticket != null) {
+            long number;
+            try {
+                number = Long.parseLong(ticket.toString());
+            } catch (NumberFormatException e) {
+                throw ApiError.badRequest("Numéro de ticket invalide.");
+            }
+            ctx.json(views.selective(backups.restoreSelected(actor, id,
+                    Selection.rows("tickets", number).onConflict(Selection.Conflict.SKIP))));
+            return;
+        }
+        if (!CONFIRMATION.equals(body.get("confirm"))) {
+            throw new ApiError(400, "confirmation_required", "Tapez " + CONFIRMATION + " pour confirmer.");
+        }
+        ctx.status(HttpStatus.ACCEPTED).json(views.job(jobs.startRestore(actor, id, restoreOptions.get())));
+    }
+}

@@ -1,0 +1,146 @@
+package io.backupkit.examples.demo;
+
+import io.backupkit.BackupException;
+import io.backupkit.BackupInfo;
+import io.backupkit.BackupManifest;
+import io.backupkit.BackupStatus;
+import io.backupkit.RestorePreview;
+import io.backupkit.RestoreResult;
+import io.backupkit.SelectiveRestoreResult;
+import io.backupkit.TablePreview;
+import io.backupkit.VerificationResult;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The JSON shapes of the backup API, and the demo's memory of which backups were verified (the
+ * library's listing does not record verification yet).
+ */
+final class BackupViews {
+
+    /** The last verification of a backup in this process. */
+    record Verification(boolean ok, Instant at, List<String> problems, String depth) {
+    }
+
+    private final Map<String, Verification> verified = new ConcurrentHashMap<>();
+    private final DemoKeys keys;
+    private final String schedule;
+
+    BackupViews(DemoKeys keys, String schedule) {
+        this.keys = keys;
+        this.schedule = schedule;
+    }
+
+    void recordVerification(VerificationResult r, String depth) {
+        verified.put(r.id(), new Verification(r.ok(), Instant.now(), r.problems(), depth));
+    }
+
+    Map<String, Object> status(BackupStatus s, Instant nextRun, BackupJobs.Job active) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("lastBackup", s.lastBackup() == null ? null : info(s.lastBackup()));
+        m.put("lastBackupAgeSeconds", s.lastBackupAge() == null ? null : s.lastBackupAge().toSeconds());
+        m.put("backupsKept", s.backupsKept());
+        m.put("storeBytes", s.storeBytes());
+        m.put("lastFailure", s.lastFailure());
+        m.put("lastFailureAt", s.lastFailureAt());
+        m.put("nextRun", nextRun);
+        m.put("schedule", schedule);
+        m.put("activeJob", active == null ? null : job(active));
+        m.put("keys", Map.of(
+                "encryption", Map.of("algorithm", "age X25519", "fingerprint", keys.encryptionFingerprint()),
+                "signing", Map.of("algorithm", "Ed25519", "fingerprint", keys.signingFingerprint()),
+                "identity", "dossier de données (démo)"));
+        return m;
+    }
+
+    List<Map<String, Object>> list(List<BackupInfo> backups) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = backups.size() - 1; i >= 0; i--) {
+            out.add(info(backups.get(i)));
+        }
+        return out;
+    }
+
+    Map<String, Object> info(BackupInfo b) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", b.id());
+        m.put("createdAt", b.createdAt());
+        m.put("sizeBytes", b.sizeBytes());
+        m.put("tableCount", b.tableCount());
+        m.put("totalRows", b.totalRows());
+        m.put("encrypted", b.encrypted());
+        m.put("labels", b.labels());
+        m.put("verified", verified.get(b.id()));
+        return m;
+    }
+
+    Map<String, Object> job(BackupJobs.Job j) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", j.id());
+        m.put("kind", j.kind());
+        m.put("state", j.state());
+        m.put("progress", j.progress());
+        m.put("backupId", j.backupId());
+        m.put("createdAt", j.createdAt());
+        m.put("finishedAt", j.finishedAt());
+        Object r = j.result();
+        if (r instanceof BackupManifest manifest) {
+            m.put("result", Map.of("id", manifest.id(), "totalRows", manifest.totalRows(),
+                    "tables", manifest.tables().size(), "mediaMissing", manifest.mediaMissing().size()));
+        } else if (r instanceof RestoreResult restore) {
+            m.put("result", restoreResult(restore));
+        } else if (r instanceof VerificationResult v) {
+            m.put("result", Map.of("ok", v.ok(), "problems", v.problems(), "entriesChecked", v.entriesChecked()));
+        }
+        BackupException e = j.error();
+        m.put("error", e == null ? null : Map.of("error", e.getMessage(), "code", DemoServer.codeOf(e)));
+        return m;
+    }
+
+    Map<String, Object> preview(RestorePreview p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("backupId", p.backupId());
+        m.put("snapshotAt", p.snapshotAt());
+        m.put("ageSeconds", p.age().toSeconds());
+        m.put("summary", p.summary());
+        m.put("lostRows", p.lostRows());
+        List<Map<String, Object>> tables = new ArrayList<>();
+        for (TablePreview t : p.tables()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("table", t.table());
+            row.put("backupRows", t.backupRows());
+            row.put("liveRows", t.liveRows());
+            row.put("lostRows", t.lostRows());
+            row.put("changedRows", t.changedRows());
+            row.put("addedRows", t.addedRows());
+            tables.add(row);
+        }
+        m.put("tables", tables);
+        m.put("tablesOnlyLive", p.tablesOnlyLive());
+        m.put("tablesOnlyInBackup", p.tablesOnlyInBackup());
+        m.put("columnChanges", p.columnChanges());
+        return m;
+    }
+
+    Map<String, Object> restoreResult(RestoreResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("backupId", r.backupId());
+        m.put("safetyBackupId", r.safetyBackupId());
+        m.put("rows", r.rows());
+        m.put("writePauseMillis", r.writePause().toMillis());
+        m.put("durationMillis", r.duration().toMillis());
+        return m;
+    }
+
+    Map<String, Object> selective(SelectiveRestoreResult r) {
+        Map<String, Object> counts = new LinkedHashMap<>();
+        for (SelectiveRestoreResult.Action a : SelectiveRestoreResult.Action.values()) {
+            counts.put(a.name(), r.count(a));
+        }
+        return Map.of("backupId", r.backupId(), "counts", counts, "rows", r.rows());
+    }
+}

@@ -1,0 +1,322 @@
+package io.backupkit.examples.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zaxxer.hikari.HikariDataSource;
+import io.backupkit.AccessDeniedException;
+import io.backupkit.AccessPolicy;
+import io.backupkit.BackupException;
+import io.backupkit.BackupNotFoundException;
+import io.backupkit.BackupScheduler;
+import io.backupkit.BackupService;
+import io.backupkit.HikariWriteGate;
+import io.backupkit.InvalidArchiveException;
+import io.backupkit.LocalDirectoryMediaSource;
+import io.backupkit.LocalFolderStore;
+import io.backupkit.RestoreOptions;
+import io.backupkit.RetentionPolicy;
+import io.backupkit.SnapshotException;
+import io.backupkit.StorageException;
+import io.backupkit.VerificationResult;
+import io.backupkit.WrongKeyException;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import io.javalin.json.JavalinJackson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The demo maintenance application with backupkit wired in: the SQLite pool, the app's routes,
+ * the background activity, the backup service (encrypted, signed, with media), its scheduler and
+ * the super-admin's backup routes. {@link #start} brings it all up; {@link #close} stops it in
+ * order (scheduler, jobs, web server, background activity, pool).
+ */
+public final class DemoServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DemoServer.class);
+
+    /**
+     * How to run the demo.
+     *
+     * @param dataDir       where the database, media, backups and keys live
+     * @param port          the HTTP port on 127.0.0.1; 0 picks a free one
+     * @param demoPassword  the password of every seeded user; null keeps them (or seeds {@value #DEFAULT_PASSWORD})
+     * @param backupEvery   the scheduler's interval; null runs no scheduler
+     * @param liveEvery     how often the background activity writes
+     */
+    public record Config(Path dataDir, int port, String demoPassword, Duration backupEvery, Duration liveEvery) {
+        public Config {
+            Objects.requireNonNull(dataDir, "dataDir");
+            Objects.requireNonNull(liveEvery, "liveEvery");
+        }
+
+        /** The command's defaults: port 7070, ./demo-data, a backup every 6 hours, activity every 2 s. */
+        public static Config defaults() {
+            return new Config(Path.of("demo-data"), 7070, null, Duration.ofHours(6), Duration.ofSeconds(2));
+        }
+    }
+
+    /** The seeded users' password when {@code --demo-password} is not given. */
+    public static final String DEFAULT_PASSWORD = "demo";
+
+    private final Config config;
+    private HikariDataSource pool;
+    private BackupService backups;
+    private BackupScheduler scheduler;
+    private BackupJobs jobs;
+    private LiveActivity live;
+    private Javalin app;
+    private String passwordHint;
+
+    private DemoServer(Config config) {
+        this.config = config;
+    }
+
+    /** Starts the demo; the returned server is listening. */
+    public static DemoServer start(Config config) throws IOException, SQLException {
+        DemoServer server = new DemoServer(config);
+        try {
+            server.startAll();
+        } catch (IOException | SQLException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void startAll() throws IOException, SQLException {
+        Path data = config.dataDir().toAbsolutePath();
+        Path media = data.resolve("media");
+        Path store = data.resolve("backups");
+        Files.createDirectories(media);
+        Files.createDirectories(store);
+        DemoKeys keys = DemoKeys.loadOrCreate(data);
+
+        pool = AppDatabase.open(data.resolve("app.db"));
+        AppDatabase.migrate(pool);
+        boolean seeded = AppDatabase.seedIfEmpty(pool,
+                config.demoPassword() != null ? config.demoPassword() : DEFAULT_PASSWORD);
+        if (!seeded && config.demoPassword() != null) {
+            AppDatabase.resetPasswords(pool, config.demoPassword());
+        }
+        passwordHint = config.demoPassword() != null ? config.demoPassword()
+                : seeded ? DEFAULT_PASSWORD : "(unchanged since the first start; --demo-password PW resets it)";
+
+        // ---- backupkit: the whole wiring a host needs --------------------------------------
+        BackupService service = BackupService.builder()
+                .dataSource(pool)                                        // the app's own pool
+                .store(LocalFolderStore.at(store))
+                .mediaSource(LocalDirectoryMediaSource.at(media))        // uploads go into the same archive
+                .encryptTo(List.of(keys.recipient()))                     // age, while it streams
+                .signWith(keys.signingKey())                              // Ed25519 over the archive and manifest
+                .trustedKeys(List.of(keys.verifyKey()))                   // only our signatures are restored
+                .accessPolicy(AccessPolicy.superAdminOnly())              // the default, said out loud
+                .build();
+        // Reading (verify, preview, restore, undo) needs the age identity. A real deployment keeps it
+        // offline and supplies it when restoring; the demo reads it from the data folder.
+        backups = service.withIdentity(keys.identity());
+        if (config.backupEvery() != null) {
+            scheduler = BackupScheduler.builder()
+                    .service(backups)
+                    .every(config.backupEvery())
+                    .retention(RetentionPolicy.builder().keepLast(10).keepDaily(7).keepWeekly(4).build())
+                    .build();
+            scheduler.start();
+        }
+        BackupViews views = new BackupViews(keys, config.backupEvery() == null ? null
+                : "toutes les " + config.backupEvery().toHours() + " h");
+        jobs = new BackupJobs(backups, job -> {
+            if (job.result() instanceof VerificationResult v) {
+                views.recordVerification(v, "DEEP");
+            }
+        });
+        HikariWriteGate gate = HikariWriteGate.of(pool);
+        BackupRoutes backupRoutes = new BackupRoutes(backups, jobs, scheduler,
+                () -> RestoreOptions.builder().writeGate(gate).maxWritePause(Duration.ofSeconds(2)).build(), views);
+        // -------------------------------------------------------------------------------------
+
+        live = new LiveActivity(pool);
+        live.start(config.liveEvery());
+        Sessions sessions = new Sessions();
+        AppRoutes appRoutes = new AppRoutes(new AppData(pool), sessions, media.toRealPath());
+        app = Javalin.create(c -> configure(c, sessions, appRoutes, backupRoutes));
+        app.start("127.0.0.1", config.port());
+        LOG.info("backups in {}, media in {}, database {}", store, media, data.resolve("app.db"));
+    }
+
+    private static void configure(JavalinConfig c, Sessions sessions, AppRoutes appRoutes, BackupRoutes backupRoutes) {
+        c.startup.showJavalinBanner = false;
+        c.jsonMapper(new JavalinJackson(new ObjectMapper().registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS), false));
+        c.staticFiles.add(sf -> {
+            sf.hostedPath = "/static";
+            sf.directory = "/demo/static";
+            sf.location = Location.CLASSPATH;
+        });
+        c.jetty.multipartConfig.maxFileSize(AppRoutes.MAX_MEDIA_BYTES, SizeUnit.BYTES);
+        c.jetty.multipartConfig.maxTotalRequestSize(AppRoutes.MAX_MEDIA_BYTES + 1024 * 1024, SizeUnit.BYTES);
+        c.routes.before(ctx -> authenticate(ctx, sessions));
+        appRoutes.register(c.routes);
+        backupRoutes.register(c.routes);
+
+        c.routes.exception(ApiError.class, (e, ctx) -> fail(ctx, e.status(), e.code(), e.getMessage()));
+        c.routes.exception(BackupException.class, (e, ctx) -> {
+            int status = statusOf(e);
+            if (status >= 500) {
+                LOG.warn("{} {} failed: {}", ctx.method(), ctx.path(), e.getMessage());
+            }
+            fail(ctx, status, codeOf(e), e.getMessage());
+        });
+        // TODO(rate limits): when RateLimitedException lands, map it here:
+        //   c.routes.exception(RateLimitedException.class, (e, ctx) -> {
+        //       ctx.header("Retry-After", Long.toString(e.retryAfter().toSeconds()));
+        //       fail(ctx, 429, "rate_limited", e.getMessage()); });
+        // TODO(size limits): map the library's size-limit exception to 413 "too_large" the same way.
+        c.routes.exception(HttpResponseException.class, (e, ctx) ->
+                fail(ctx, e.getStatus(), e.getStatus() == 413 ? "too_large" : "http_" + e.getStatus(), e.getMessage()));
+        c.routes.exception(Exception.class, (e, ctx) -> {
+            LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+            fail(ctx, 500, "internal_error", "Erreur interne ; voir le journal du serveur.");
+        });
+    }
+
+    private static final Set<HandlerType> MUTATING = Set.of(HandlerType.POST, HandlerType.PUT, HandlerType.PATCH,
+            HandlerType.DELETE);
+
+    /** Session lookup, 401 or login redirect for anonymous requests, CSRF check on state changes. */
+    private static void authenticate(Context ctx, Sessions sessions) {
+        String path = ctx.path();
+        if (path.startsWith("/static/") || path.equals("/favicon.ico")) {
+            return;
+        }
+        Sessions.Session session = sessions.find(ctx.cookie(Sessions.COOKIE)).orElse(null);
+        if (session != null) {
+            ctx.attribute(Web.SESSION, session);
+        }
+        if (path.equals("/login")) {
+            return;
+        }
+        if (session == null) {
+            if (path.startsWith("/api/")) {
+                throw new ApiError(401, "unauthenticated", "Connexion requise.");
+            }
+            ctx.redirect("/login");
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        if (MUTATING.contains(ctx.method())) {
+            String token = ctx.header("X-CSRF-Token");
+            if (token == null && String.valueOf(ctx.contentType()).startsWith("application/x-www-form-urlencoded")) {
+                token = ctx.formParam("_csrf");
+            }
+            if (!Sessions.csrfMatches(session, token)) {
+                throw new ApiError(403, "csrf", "Jeton CSRF manquant ou invalide ; rechargez la page.");
+            }
+        }
+    }
+
+    private static void fail(Context ctx, int status, String code, String message) {
+        if (ctx.path().startsWith("/api/")) {
+            Web.error(ctx, status, code, message);
+        } else {
+            ctx.status(status).html("<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\">"
+                    + "<link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main class=\"page\">"
+                    + "<section class=\"card\"><h1>Erreur " + status + "</h1><p>" + Web.esc(message)
+                    + "</p><a class=\"btn\" href=\"/tickets\">Retour</a></section></main></body></html>");
+        }
+    }
+
+    static int statusOf(BackupException e) {
+        if (e instanceof AccessDeniedException) {
+            return 403;
+        } else if (e instanceof BackupNotFoundException) {
+            return 404;
+        } else if (e instanceof WrongKeyException || e instanceof InvalidArchiveException) {
+            return 422;
+        } else if (e instanceof SnapshotException || e instanceof StorageException) {
+            return 503;
+        }
+        return 500;
+    }
+
+    static String codeOf(BackupException e) {
+        if (e instanceof AccessDeniedException) {
+            return "access_denied";
+        } else if (e instanceof BackupNotFoundException) {
+            return "not_found";
+        } else if (e instanceof WrongKeyException) {
+            return "wrong_key";
+        } else if (e instanceof InvalidArchiveException) {
+            return "invalid_archive";
+        } else if (e instanceof SnapshotException) {
+            return "snapshot_failed";
+        } else if (e instanceof StorageException) {
+            return "storage_failed";
+        }
+        return "backup_failed";
+    }
+
+    /** What to print as the demo users' password. */
+    String passwordHint() {
+        return passwordHint;
+    }
+
+    /** The port the server listens on. */
+    public int port() {
+        return app.port();
+    }
+
+    /** The backup service (reading with the identity), for tests and the benchmark. */
+    public BackupService backups() {
+        return backups;
+    }
+
+    /** The application's pool. */
+    public HikariDataSource pool() {
+        return pool;
+    }
+
+    /** How many background activity rounds failed (0 in a healthy run). */
+    public long liveFailures() {
+        return live == null ? 0 : live.failures();
+    }
+
+    /** How many background activity rounds succeeded. */
+    public long liveTicks() {
+        return live == null ? 0 : live.ticks();
+    }
+
+    /** Stops the scheduler (waiting for a running backup), the jobs, the web server, the activity, the pool. */
+    @Override
+    public void close() {
+        if (scheduler != null) {
+            scheduler.close();
+        }
+        if (jobs != null) {
+            jobs.close();
+        }
+        if (app != null) {
+            app.stop();
+        }
+        if (live != null) {
+            live.close();
+        }
+        if (pool != null) {
+            pool.close();
+        }
+    }
+}
