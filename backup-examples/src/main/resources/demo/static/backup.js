@@ -4,7 +4,13 @@
   const api = window.demoApi;
   const $ = (id) => document.getElementById(id);
   const esc = (s) => String(s == null ? '' : s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-  const fmtDate = (iso) => iso ? new Date(iso).toLocaleString('fr-CA', { dateStyle: 'short', timeStyle: 'medium' }) : '—';
+  const pad = (n) => String(n).padStart(2, '0');
+  const fmtDate = (iso) => {
+    if (!iso) { return '—'; }
+    const d = new Date(iso);
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' +
+      pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+  };
   const fmtSize = (b) => b < 1024 ? b + ' o' : b < 1048576 ? (b / 1024).toFixed(1) + ' Ko' : (b / 1048576).toFixed(1) + ' Mo';
   const PHASES = { QUEUED: 'En attente', SNAPSHOT: 'Instantané de la base', PLAN: 'Planification', DATA: 'Écriture des données',
     FINISH: 'Index et compteurs', MEDIA: 'Copie des médias', COMMIT: 'Enregistrement', DONE: 'Terminé',
@@ -12,6 +18,7 @@
 
   function ago(seconds) {
     if (seconds == null) { return ''; }
+    if (seconds < 10) { return 'à l\'instant'; }
     if (seconds < 60) { return 'il y a ' + seconds + ' s'; }
     if (seconds < 3600) { return 'il y a ' + Math.floor(seconds / 60) + ' minutes'; }
     if (seconds < 86400) { return 'il y a ' + Math.floor(seconds / 3600) + ' h'; }
@@ -130,13 +137,26 @@
 
   let previewed = null;
 
+  // The library's one-line summary is in English; the page says the same in French from the numbers.
+  function frenchSummary(p) {
+    const lost = [], sum = (k) => p.tables.reduce((a, t) => a + t[k], 0);
+    p.tables.filter((t) => t.lostRows > 0).forEach((t) => lost.push(t.lostRows + ' ' + t.table));
+    const parts = [];
+    if (lost.length) { parts.push('supprimera ' + lost.join(', ')); }
+    if (sum('changedRows')) { parts.push('rétablira ' + sum('changedRows') + ' ligne(s) modifiée(s)'); }
+    if (sum('addedRows')) { parts.push('remettra ' + sum('addedRows') + ' ligne(s) supprimée(s)'); }
+    return 'Restaurer la sauvegarde du ' + fmtDate(p.snapshotAt) + ' (' + ago(p.ageSeconds) + ') ' +
+      (parts.length ? parts.join(', ') : 'ne changera aucune ligne') + '.';
+  }
+
   async function showPreview(id, forRestore) {
     message('Calcul de l\'aperçu…');
     const p = await api('POST', '/api/admin/backups/' + encodeURIComponent(id) + '/preview');
     previewed = id;
     $('bk-preview').classList.remove('hidden');
     $('bk-preview-id').textContent = fmtDate(p.snapshotAt) + ' · ' + id;
-    $('bk-preview-summary').textContent = p.summary;
+    $('bk-preview-summary').textContent = frenchSummary(p);
+    $('bk-preview-summary').title = p.summary;
     $('bk-preview-table').querySelector('tbody').innerHTML = p.tables.map((t) => '<tr' + (t.lostRows || t.changedRows || t.addedRows ? '' : ' class="muted"') +
       '><td>' + esc(t.table) + '</td><td class="num">' + t.backupRows + '</td><td class="num">' + t.liveRows + '</td><td class="num">' +
       (t.lostRows ? '<strong>' + t.lostRows + '</strong>' : 0) + '</td><td class="num">' + t.changedRows + '</td><td class="num">' +

@@ -47,8 +47,8 @@ final class BackupSection {
                     continuent de compter depuis leur heure de départ.</p>
                     <label>Tapez <strong>RESTAURER</strong> pour confirmer
                     <input id="bk-confirm" autocomplete="off" placeholder="RESTAURER"></label>
-                    <button class="btn danger" id="bk-restore" disabled>Restaurer cette sauvegarde</button>
-                    <button class="btn" id="bk-preview-close">Fermer</button>
+                    <div class="buttons"><button class="btn danger" id="bk-restore" disabled>Restaurer cette sauvegarde</button>
+                    <button class="btn" id="bk-preview-close">Fermer</button></div>
                   </div>
                   <div class="job hidden" id="bk-restore-job">
                     <div class="job-label" id="bk-restore-label">Restauration en cours…</div>

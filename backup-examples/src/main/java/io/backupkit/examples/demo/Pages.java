@@ -44,6 +44,10 @@ final class Pages {
     }
 
     static String layout(Sessions.Session s, String active, String title, String body) {
+        return layout(s, active, title, body, "");
+    }
+
+    static String layout(Sessions.Session s, String active, String title, String body, String scripts) {
         String nav = link("/tickets", "Tickets", active) + link("/messages", "Messagerie", active)
                 + (s.role().equals("super_admin") || s.role().equals("admin")
                 ? link("/settings", "Paramètres", active) : "");
@@ -58,9 +62,9 @@ final class Pages {
                 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="%s">
                 <button class="btn link" type="submit">Déconnexion</button></form></div></header>
                 <main class="page">%s</main>
-                <script src="/static/app.js"></script></body></html>
+                <script src="/static/app.js"></script>%s</body></html>
                 """.formatted(esc(title), esc(s.csrfToken()), AppDatabase.nowMillis(), nav, esc(s.fullName()),
-                esc(ROLE.getOrDefault(s.role(), s.role())), esc(s.csrfToken()), body);
+                esc(ROLE.getOrDefault(s.role(), s.role())), esc(s.csrfToken()), body, scripts);
     }
 
     private static String link(String href, String label, String active) {
@@ -186,7 +190,9 @@ final class Pages {
     static String settings(Sessions.Session s, List<AppData.Setting> settings) {
         StringBuilder rows = new StringBuilder();
         for (AppData.Setting st : settings) {
-            rows.append("<tr><td><code>").append(esc(st.key())).append("</code></td><td>").append(esc(st.value()))
+            String value = st.key().equals("live.heartbeat") ? date(Long.parseLong(st.value())) + " (activité en direct)"
+                    : st.value();
+            rows.append("<tr><td><code>").append(esc(st.key())).append("</code></td><td>").append(esc(value))
                     .append("</td><td>").append(esc(date(st.updatedAt()))).append("</td></tr>");
         }
         String backup = s.isSuperAdmin() ? BackupSection.html() : "";
@@ -196,7 +202,7 @@ final class Pages {
                 <th>Valeur</th><th>Modifié le</th></tr></thead><tbody>%s</tbody></table></section>
                 %s
                 """.formatted(rows, backup);
-        return layout(s, "/settings", "Paramètres", body + (s.isSuperAdmin()
-                ? "<script src=\"/static/backup.js\"></script>" : ""));
+        return layout(s, "/settings", "Paramètres", body, s.isSuperAdmin()
+                ? "<script src=\"/static/backup.js\"></script>" : "");
     }
 }
