@@ -270,6 +270,20 @@ public final class BackupCatalog {
      * the consumer has seen its bytes, so consumers write only to staging.
      */
     public void forEachEntry(String id, BackupManifest manifest, EntryConsumer consumer) {
+        forEachEntry(id, manifest, consumer, false);
+    }
+
+    /**
+     * As {@link #forEachEntry}, but passes on the media entries (names starting with
+     * {@code media/}) and checks the SQL entries without passing them on. A media entry's
+     * SHA-256 is checked after the consumer has read it, so a consumer writes to a temporary
+     * place first and keeps it only when this method returns normally, or deletes what it wrote.
+     */
+    public void forEachMediaEntry(String id, BackupManifest manifest, EntryConsumer consumer) {
+        forEachEntry(id, manifest, consumer, true);
+    }
+
+    private void forEachEntry(String id, BackupManifest manifest, EntryConsumer consumer, boolean media) {
         BackupInfo info = info(id);
         Map<String, ManifestEntry> expected = new LinkedHashMap<>();
         manifest.entries().forEach(e -> expected.put(e.name(), e));
@@ -307,7 +321,7 @@ public final class BackupCatalog {
                     }
                 };
                 try {
-                    if (entry.kind() != ManifestEntry.Kind.MEDIA) {
+                    if ((entry.kind() == ManifestEntry.Kind.MEDIA) == media) {
                         consumer.accept(entry, checked);
                     }
                 } catch (IOException | RuntimeException e) {

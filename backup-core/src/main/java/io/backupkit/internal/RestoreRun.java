@@ -153,9 +153,17 @@ public final class RestoreRun {
                 }
                 throw e;
             }
+            io.backupkit.MediaRestoreResult media = io.backupkit.MediaRestoreResult.NONE;
+            try {
+                media = MediaRestorer.restore(catalog, manifest, config.mediaSource(), options.mediaRestore());
+            } catch (RuntimeException e) {
+                // The database restore stands; the media can still be taken from the archive.
+                LOG.warn("restore of {}: putting media back failed: {}", id, e.getMessage());
+                media = new io.backupkit.MediaRestoreResult(List.of(), 0, List.of(), List.of("*: " + e.getMessage()), 0);
+            }
             Duration total = Duration.ofNanos(System.nanoTime() - started);
             LOG.info("restore of {}: done in {} ms, writes held for {} ms", id, total.toMillis(), pause.toMillis());
-            return new RestoreResult(id, safetyId, manifest.totalRows(), pause, total);
+            return new RestoreResult(id, safetyId, manifest.totalRows(), pause, total, media);
         } catch (BackupException e) {
             LOG.warn("restore of {} failed; the live database was not changed: {}", id, e.getMessage());
             throw e;
