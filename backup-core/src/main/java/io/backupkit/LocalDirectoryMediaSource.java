@@ -128,7 +128,7 @@ public final class LocalDirectoryMediaSource implements MediaSource {
     }
 
     @Override
-    public void write(String name, InputStream content, long size) throws IOException {
+    public void write(String name, Path content) throws IOException {
         if (!MediaObject.isValidName(name)) {
             throw new IllegalArgumentException("not a relative media name: '" + name + "'");
         }
@@ -146,12 +146,8 @@ public final class LocalDirectoryMediaSource implements MediaSource {
         try {
             try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(temp,
                     java.nio.file.StandardOpenOption.WRITE);
-                 java.io.OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
-                long written = content.transferTo(out);
-                if (written != size) {
-                    throw new IOException("'" + name + "': got " + written + " bytes, expected " + size);
-                }
-                out.flush();
+                 InputStream in = Files.newInputStream(content)) {
+                in.transferTo(java.nio.channels.Channels.newOutputStream(channel));
                 channel.force(true);
             }
             Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,

@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Puts a backup's media files back into a writable {@link MediaSource} after a full restore: files
  * that are missing (and, in {@link MediaRestoreMode#OVERWRITE}, files whose content differs). Never
- * deletes. Each file is checked against the manifest's size and SHA-256 while it is written, and a
- * mismatch fails that write before the file becomes visible.
+ * deletes. Each file is first copied to a temporary file and checked against the manifest's size
+ * and SHA-256; only verified bytes are handed to {@link MediaSource#write}, so a target that retries
+ * a request (as the S3 SDK does, re-sending what it buffered) can never store bytes that were not
+ * checked. The temporary file is deleted right after.
  */
 public final class MediaRestorer {
 
@@ -34,7 +36,7 @@ public final class MediaRestorer {
 
     /** Restores the media of {@code manifest} into {@code target} as {@code mode} says. */
     public static MediaRestoreResult restore(BackupCatalog catalog, BackupManifest manifest, MediaSource target,
-                                             MediaRestoreMode mode) {
+                                             MediaRestoreMode mode, java.nio.file.Path tempDirectory) {
         List<ManifestEntry> media = manifest.entries().stream()
                 .filter(e -> e.kind() == ManifestEntry.Kind.MEDIA).toList();
         if (media.isEmpty() || mode == MediaRestoreMode.SKIP) {
@@ -82,12 +84,26 @@ public final class MediaRestorer {
                     return;
                 }
             }
+            java.nio.file.Path temp = null;
             try {
-                target.write(name, new VerifyingStream(content, entry), entry.size());
+                java.nio.file.Files.createDirectories(tempDirectory);
+                temp = java.nio.file.Files.createTempFile(tempDirectory, "backupkit-media-", ".tmp");
+                try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(temp)) {
+                    new VerifyingStream(content, entry).transferTo(out);
+                }
+                target.write(name, temp);
                 restored.add(name);
                 bytes[0] += entry.size();
             } catch (IOException | RuntimeException e) {
                 failed.add(name + ": " + e.getMessage());
+            } finally {
+                if (temp != null) {
+                    try {
+                        java.nio.file.Files.deleteIfExists(temp);
+                    } catch (IOException e) {
+                        LOG.warn("could not delete temporary media file {}: {}", temp, e.toString());
+                    }
+                }
             }
         });
         MediaRestoreResult result = new MediaRestoreResult(restored, unchanged[0], conflicts, failed, bytes[0]);
@@ -113,10 +129,7 @@ public final class MediaRestorer {
         return Sha256.hex(digest.digest()).equals(sha256);
     }
 
-    /**
-     * Passes an entry's bytes through and, at their end, throws when their size or SHA-256 differs
-     * from the manifest, so a {@link MediaSource#write} fails before it commits the file.
-     */
+    /** Passes an entry's bytes through and, at their end, throws when their size or SHA-256 differs from the manifest. */
     private static final class VerifyingStream extends FilterInputStream {
         private final ManifestEntry entry;
         private final MessageDigest digest = Sha256.newDigest();

@@ -155,7 +155,8 @@ public final class RestoreRun {
             }
             io.backupkit.MediaRestoreResult media = io.backupkit.MediaRestoreResult.NONE;
             try {
-                media = MediaRestorer.restore(catalog, manifest, config.mediaSource(), options.mediaRestore());
+                media = MediaRestorer.restore(catalog, manifest, config.mediaSource(), options.mediaRestore(),
+                        config.options().tempDirectory());
             } catch (RuntimeException e) {
                 // The database restore stands; the media can still be taken from the archive.
                 LOG.warn("restore of {}: putting media back failed: {}", id, e.getMessage());

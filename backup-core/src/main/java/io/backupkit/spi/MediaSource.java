@@ -45,13 +45,15 @@ public interface MediaSource {
      * all: a failed or interrupted write leaves the previous file (or none) in place and no partial
      * file under {@code name}.
      *
+     * <p>The content comes as a local file whose bytes the restore has already checked against the
+     * backup's manifest, so an implementation may read it more than once (to retry a request) and
+     * must neither move nor delete it.
+     *
      * @param name    a valid {@link MediaObject} name
-     * @param content exactly {@code size} bytes; when reading it throws (the bytes do not match the
-     *                backup), the write must fail and leave no file under {@code name}
-     * @param size    the content's length
+     * @param content a local file holding exactly the bytes to write
      * @throws UnsupportedOperationException the source is read-only
      */
-    default void write(String name, InputStream content, long size) throws IOException {
+    default void write(String name, java.nio.file.Path content) throws IOException {
         throw new UnsupportedOperationException("media source " + description() + " is read-only");
     }
 }

@@ -330,13 +330,11 @@ class MediaBackupTest {
             }
 
             @Override
-            public void write(String name, InputStream content, long size) throws IOException {
+            public void write(String name, Path content) throws IOException {
                 if (name.startsWith("big/")) {
-                    // a source that reads half, then the write fails: nothing may appear
-                    content.readNBytes((int) (size / 2));
                     throw new IOException("disk full (simulated)");
                 }
-                local.write(name, content, size);
+                local.write(name, content);
             }
         };
         BackupService service = service(failing, Compression.zstd(3));
@@ -354,15 +352,18 @@ class MediaBackupTest {
     }
 
     @Test
-    void localWriteRejectsContentThatDoesNotMatchItsSizeAndKeepsTheOldFile() throws Exception {
+    void localWriteReplacesAtomicallyAndRefusesNamesOutsideTheFolder() throws Exception {
         LocalDirectoryMediaSource local = LocalDirectoryMediaSource.at(mediaFolder);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
-                local.write("one.bin", new ByteArrayInputStream(new byte[] {1, 2, 3}), 2))
-                .isInstanceOf(IOException.class).hasMessageContaining("expected 2");
-        assertThat(mediaFolder.resolve("one.bin")).hasBinaryContent(files.get("one.bin"));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
-                local.write("../outside.txt", new ByteArrayInputStream(new byte[0]), 0))
+        Path content = Files.writeString(dir.resolve("content.txt"), "replacement");
+        local.write("one.bin", content);
+        assertThat(mediaFolder.resolve("one.bin")).hasContent("replacement");
+        assertThat(content).as("the content file is the caller's").exists();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> local.write("one.bin", dir.resolve("missing")))
+                .isInstanceOf(IOException.class);
+        assertThat(mediaFolder.resolve("one.bin")).hasContent("replacement");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> local.write("../outside.txt", content))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThat(dir.resolve("outside.txt")).doesNotExist();
         try (var walk = Files.walk(mediaFolder)) {
             assertThat(walk.map(p -> p.getFileName().toString()))
                     .noneMatch(n -> n.startsWith(LocalDirectoryMediaSource.TEMP_PREFIX));
