@@ -50,18 +50,44 @@ public final class BackupCatalog {
     private final AgeIdentity identity;
     private final List<PublicKey> trustedKeys;
     private final boolean allowUnsigned;
+    private final ProgressListener progress;
 
     private BackupCatalog(Store store, List<Dialect> dialects) {
-        this(store, dialects, null, List.of(), false);
+        this(store, dialects, null, List.of(), false, ProgressListener.none());
     }
 
     private BackupCatalog(Store store, List<Dialect> dialects, AgeIdentity identity, List<PublicKey> trustedKeys,
-                          boolean allowUnsigned) {
+                          boolean allowUnsigned, ProgressListener progress) {
         this.store = Objects.requireNonNull(store, "store");
         this.dialects = List.copyOf(dialects);
         this.identity = identity;
         this.trustedKeys = List.copyOf(trustedKeys);
         this.allowUnsigned = allowUnsigned;
+        this.progress = Objects.requireNonNull(progress, "progress");
+    }
+
+    /**
+     * This catalog reporting the progress of every archive it reads (verify, manifest, export and
+     * the staging of restores) to the listener: {@link Phase#VERIFY} with bytes read against the
+     * archive's size, {@link Phase#STAGE} with rows loaded against the manifest's, {@link Phase#CHECK}
+     * and, at the end of a {@code verify}, {@link Phase#DONE}. A thread interrupted while such a
+     * catalog reads stops with a failure (how a cancelled job ends).
+     *
+     * <pre>{@code
+     * catalog.withProgress(p -> bar.update(p.fraction())).verify(id, VerifyDepth.DEEP);
+     * }</pre>
+     */
+    public BackupCatalog withProgress(ProgressListener listener) {
+        return new BackupCatalog(store, dialects, identity, trustedKeys, allowUnsigned,
+                Objects.requireNonNull(listener, "listener"));
+    }
+
+    private void report(Progress p) {
+        try {
+            progress.onProgress(p);
+        } catch (RuntimeException e) {
+            LOG.warn("a progress listener failed: {}", e.toString());
+        }
     }
 
     /**
@@ -70,7 +96,7 @@ public final class BackupCatalog {
      */
     public BackupCatalog withIdentity(AgeIdentity identity) {
         return new BackupCatalog(store, dialects, Objects.requireNonNull(identity, "identity"), trustedKeys,
-                allowUnsigned);
+                allowUnsigned, progress);
     }
 
     /**
@@ -80,7 +106,7 @@ public final class BackupCatalog {
      * must be signed even without them. Unsigned or foreign-signed backups fail verification.
      */
     public BackupCatalog withTrustedKeys(List<PublicKey> keys) {
-        return new BackupCatalog(store, dialects, identity, keys, allowUnsigned);
+        return new BackupCatalog(store, dialects, identity, keys, allowUnsigned, progress);
     }
 
     /**
@@ -88,7 +114,7 @@ public final class BackupCatalog {
      * off, unsigned and foreign-signed backups are read with a warning in the log.
      */
     public BackupCatalog allowUnsigned(boolean allow) {
-        return new BackupCatalog(store, dialects, identity, trustedKeys, allow);
+        return new BackupCatalog(store, dialects, identity, trustedKeys, allow, progress);
     }
 
     /** A catalog over a store, using dialects discovered on the class path for exports. */
@@ -183,7 +209,9 @@ public final class BackupCatalog {
      * that cannot be read throws {@link StorageException}.
      */
     public VerificationResult verify(String id) {
-        return scan(id, null).result;
+        VerificationResult result = scan(id, null).result;
+        report(new Progress(Phase.DONE, null, 0, 0, 0));
+        return result;
     }
 
     /**
@@ -192,8 +220,9 @@ public final class BackupCatalog {
      * deleted afterwards.
      */
     public VerificationResult verify(String id, VerifyDepth depth) {
-        VerificationResult quick = verify(id);
+        VerificationResult quick = scan(id, null).result;
         if (depth == VerifyDepth.QUICK || !quick.ok()) {
+            report(new Progress(Phase.DONE, null, 0, 0, 0));
             return quick;
         }
         BackupManifest manifest = manifest(id);
@@ -208,6 +237,7 @@ public final class BackupCatalog {
             try (io.backupkit.spi.Staging staging = restorer.openStaging(null, manifest, false,
                     java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
                 forEachEntry(id, manifest, staging::load);
+                report(new Progress(Phase.CHECK, null, manifest.totalRows(), manifest.totalRows(), 0));
                 problems.addAll(staging.complete());
             }
         } catch (InvalidArchiveException e) {
@@ -217,6 +247,7 @@ public final class BackupCatalog {
         } catch (Exception e) {
             throw new BackupException("deep verification of backup " + id + " failed: " + e.getMessage(), e);
         }
+        report(new Progress(Phase.DONE, null, 0, 0, 0));
         return new VerificationResult(id, problems.isEmpty(), problems, quick.entriesChecked());
     }
 
@@ -270,11 +301,30 @@ public final class BackupCatalog {
      * the consumer has seen its bytes, so consumers write only to staging.
      */
     public void forEachEntry(String id, BackupManifest manifest, EntryConsumer consumer) {
+        forEachEntry(id, manifest, consumer, false);
+    }
+
+    /**
+     * As {@link #forEachEntry}, but passes on the media entries (names starting with
+     * {@code media/}) and checks the SQL entries without passing them on. A media entry's
+     * SHA-256 is checked after the consumer has read it, so a consumer writes to a temporary
+     * place first and keeps it only when this method returns normally, or deletes what it wrote.
+     */
+    public void forEachMediaEntry(String id, BackupManifest manifest, EntryConsumer consumer) {
+        forEachEntry(id, manifest, consumer, true);
+    }
+
+    private void forEachEntry(String id, BackupManifest manifest, EntryConsumer consumer, boolean media) {
         BackupInfo info = info(id);
         Map<String, ManifestEntry> expected = new LinkedHashMap<>();
         manifest.entries().forEach(e -> expected.put(e.name(), e));
         Compression.Algorithm algorithm = algorithm(info);
-        try (InputStream in = store.open(info.archiveName())) {
+        long rowsTotal = manifest.totalRows();
+        long[] rowsBefore = new long[1];
+        long[] bytesBefore = new long[1];
+        try (InputStream raw = store.open(info.archiveName());
+             InputStream in = new io.backupkit.internal.ProgressInputStream(raw, Long.MAX_VALUE, n -> { })) {
+            report(new Progress(Phase.STAGE, null, 0, rowsTotal, 0));
             ArchiveReader.read(in, algorithm, readers(info), (name, size, content) -> {
                 if (name.equals(ArchiveLayout.MANIFEST)) {
                     return;
@@ -285,7 +335,13 @@ public final class BackupCatalog {
                 }
                 MessageDigest digest = Sha256.newDigest();
                 long[] count = new long[1];
-                InputStream checked = new java.io.FilterInputStream(content) {
+                long entryRows = entry.rows();
+                long entrySize = Math.max(1, entry.size());
+                String entryTable = entry.table();
+                InputStream counted = new io.backupkit.internal.ProgressInputStream(content, 1 << 20,
+                        n -> report(new Progress(Phase.STAGE, entryTable,
+                                rowsBefore[0] + Math.min(entryRows, entryRows * n / entrySize), rowsTotal, bytesBefore[0] + n)));
+                InputStream checked = new java.io.FilterInputStream(counted) {
                     @Override
                     public int read() throws IOException {
                         int b = super.read();
@@ -307,7 +363,7 @@ public final class BackupCatalog {
                     }
                 };
                 try {
-                    if (entry.kind() != ManifestEntry.Kind.MEDIA) {
+                    if ((entry.kind() == ManifestEntry.Kind.MEDIA) == media) {
                         consumer.accept(entry, checked);
                     }
                 } catch (IOException | RuntimeException e) {
@@ -320,6 +376,9 @@ public final class BackupCatalog {
                     throw new InvalidArchiveException("backup " + id + ": entry '" + name
                             + "' changed since it was verified (size or SHA-256 differs from the manifest)");
                 }
+                rowsBefore[0] += entryRows;
+                bytesBefore[0] += count[0];
+                report(new Progress(Phase.STAGE, entryTable, rowsBefore[0], rowsTotal, bytesBefore[0]));
             });
         } catch (ArchiveReader.NotARecipientException e) {
             throw notARecipient(id);
@@ -422,7 +481,11 @@ public final class BackupCatalog {
         byte[][] manifestJson = new byte[1][];
         Compression.Algorithm algorithm = algorithm(info);
         List<RecipientStanzaReader> readers = readers(info);
-        try (InputStream in = store.open(info.archiveName())) {
+        long archiveSize = info.sizeBytes();
+        report(new Progress(Phase.VERIFY, null, 0, 0, 0, archiveSize));
+        try (InputStream raw = store.open(info.archiveName());
+             InputStream in = new io.backupkit.internal.ProgressInputStream(raw, 1 << 20,
+                     n -> report(new Progress(Phase.VERIFY, null, 0, 0, n, archiveSize)))) {
             ArchiveReader.Digests digests = ArchiveReader.read(in, algorithm, readers, (name, size, content) -> {
                 if (manifestJson[0] != null) {
                     problems.add("entry '" + name + "' follows manifest.json");

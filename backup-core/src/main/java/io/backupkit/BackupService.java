@@ -2,6 +2,7 @@ package io.backupkit;
 
 import io.backupkit.internal.BackupRun;
 import io.backupkit.internal.DialectResolver;
+import io.backupkit.internal.JobRunner;
 import io.backupkit.internal.RestoreRun;
 import io.backupkit.spi.Dialect;
 import io.backupkit.spi.MediaSource;
@@ -13,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import javax.sql.DataSource;
 
@@ -45,16 +47,20 @@ public final class BackupService {
     private record Failure(String message, java.time.Instant at) {
     }
 
-    private BackupService(BackupRun.Config config, BackupCatalog catalog, AccessPolicy policy) {
-        this(config, catalog, policy, new java.util.concurrent.atomic.AtomicReference<>());
+    /** Shared by every view of this service, so that a job started in one is found in all. */
+    private final JobRunner jobs;
+
+    private BackupService(BackupRun.Config config, BackupCatalog catalog, AccessPolicy policy, JobRunner jobs) {
+        this(config, catalog, policy, new java.util.concurrent.atomic.AtomicReference<>(), jobs);
     }
 
     private BackupService(BackupRun.Config config, BackupCatalog catalog, AccessPolicy policy,
-                          java.util.concurrent.atomic.AtomicReference<Failure> lastFailure) {
+                          java.util.concurrent.atomic.AtomicReference<Failure> lastFailure, JobRunner jobs) {
         this.config = config;
         this.catalog = catalog;
         this.policy = policy;
         this.lastFailure = lastFailure;
+        this.jobs = jobs;
     }
 
     /** The actor of the methods that take none: the application itself. */
@@ -268,6 +274,109 @@ public final class BackupService {
         delete(id);
     }
 
+    // ---- Jobs: the same operations in the background, with progress, for a web UI.
+
+    /**
+     * Starts a backup in the background. The access policy is checked now ({@link AccessDeniedException}
+     * is thrown here, not reported by the job); the backup then runs on one of the service's job
+     * threads as {@link #backup(Actor, BackupRequest)} would, reporting progress to the job (and to
+     * the request's own listener). Cancelling it before it commits stores nothing.
+     *
+     * <pre>{@code
+     * Job<BackupManifest> job = backups.startBackup(actor, BackupRequest.labelled("manual"));
+     * }</pre>
+     *
+     * @throws BackupException when too many jobs are already waiting
+     */
+    public Job<BackupManifest> startBackup(Actor actor, BackupRequest request) {
+        Objects.requireNonNull(request, "request");
+        authorize(actor, Operation.BACKUP);
+        return jobs.submit(JobKind.BACKUP, actor, null, JobRunner.weights(JobKind.BACKUP, false), Phase.COMMIT,
+                "the backup was cancelled; nothing was stored", BackupManifest::id,
+                progress -> backup(actor, request.withListener(both(request.listener(), progress))));
+    }
+
+    /**
+     * Starts a restore in the background (see {@link #restore(String, RestoreOptions)}), checked by
+     * the access policy now. Progress goes VERIFY, STAGE (rows loaded against the manifest's),
+     * CHECK, SAFETY_BACKUP, SWAP. Cancelling it before the SWAP phase leaves the live database
+     * byte for byte as it was and removes the safety backup; from SWAP on, {@link Job#cancel()} is
+     * refused and the restore completes.
+     */
+    public Job<RestoreResult> startRestore(Actor actor, String id, RestoreOptions options) {
+        Objects.requireNonNull(options, "options");
+        io.backupkit.internal.BackupIds.requireValid(id);
+        authorize(actor, Operation.RESTORE);
+        return jobs.submit(JobKind.RESTORE, actor, id, JobRunner.weights(JobKind.RESTORE, false), Phase.SWAP,
+                "the restore was cancelled; the live database was not changed", null,
+                progress -> withProgress(progress).restore(actor, id, options));
+    }
+
+    /** Starts {@link #undoLastRestore(RestoreOptions)} in the background; cancelled like a restore. */
+    public Job<RestoreResult> startUndo(Actor actor, RestoreOptions options) {
+        Objects.requireNonNull(options, "options");
+        authorize(actor, Operation.UNDO);
+        return jobs.submit(JobKind.UNDO, actor, null, JobRunner.weights(JobKind.UNDO, false), Phase.SWAP,
+                "the undo was cancelled; the live database was not changed", RestoreResult::backupId,
+                progress -> withProgress(progress).undoLastRestore(actor, options));
+    }
+
+    /**
+     * Starts a verification in the background (see {@link #verify(String, VerifyDepth)}), checked by
+     * the access policy now. A failed verification is a job that SUCCEEDED with a result whose
+     * {@code ok()} is false; FAILED means the verification could not run (store unreadable, wrong key).
+     */
+    public Job<VerificationResult> startVerify(Actor actor, String id, VerifyDepth depth) {
+        Objects.requireNonNull(depth, "depth");
+        io.backupkit.internal.BackupIds.requireValid(id);
+        authorize(actor, Operation.VERIFY);
+        return jobs.submit(JobKind.VERIFY, actor, id, JobRunner.weights(JobKind.VERIFY, depth == VerifyDepth.DEEP),
+                null, "the verification was cancelled", null,
+                progress -> withProgress(progress).verify(actor, id, depth));
+    }
+
+    /** Starts a {@link #preview(String)} in the background, checked by the access policy now. */
+    public Job<RestorePreview> startPreview(Actor actor, String id) {
+        io.backupkit.internal.BackupIds.requireValid(id);
+        authorize(actor, Operation.PREVIEW);
+        return jobs.submit(JobKind.PREVIEW, actor, id, JobRunner.weights(JobKind.PREVIEW, false), null,
+                "the preview was cancelled", null, progress -> withProgress(progress).preview(actor, id));
+    }
+
+    /**
+     * A job started by this service (or any of its views) that is still running or finished within
+     * the retention (see {@link Builder#finishedJobs(java.time.Duration, int)}). The host should
+     * check that the asking user may see it, for example by {@link Job#actorId()}.
+     */
+    public Optional<Job<?>> job(String jobId) {
+        return jobs.job(jobId);
+    }
+
+    /** Running, queued and recently finished jobs, oldest first. */
+    public List<Job<?>> jobs() {
+        return jobs.jobs();
+    }
+
+    /**
+     * This service reporting the progress of every operation (restore, undo, preview, verify,
+     * backup) to the listener as well as to the service's own.
+     */
+    private BackupService withProgress(ProgressListener listener) {
+        ProgressListener combined = both(config.listener(), listener);
+        return new BackupService(config.withListener(combined), catalog.withProgress(combined), policy, lastFailure,
+                jobs);
+    }
+
+    private static ProgressListener both(ProgressListener first, ProgressListener second) {
+        return p -> {
+            try {
+                first.onProgress(p);
+            } finally {
+                second.onProgress(p);
+            }
+        };
+    }
+
     /**
      * This service reading encrypted backups (verify, export, preview, restore, undo) with the
      * given age identity. The identity is held in memory by the returned view only; the original
@@ -278,7 +387,7 @@ public final class BackupService {
      * }</pre>
      */
     public BackupService withIdentity(AgeIdentity identity) {
-        return new BackupService(config, catalog.withIdentity(identity), policy, lastFailure);
+        return new BackupService(config, catalog.withIdentity(identity), policy, lastFailure, jobs);
     }
 
     /** The read-side operations, usable without a database. */
@@ -343,6 +452,9 @@ public final class BackupService {
         private List<java.security.PublicKey> trustedKeys = List.of();
         private boolean allowUnsigned;
         private AccessPolicy accessPolicy;
+        private int jobThreads = 2;
+        private java.time.Duration keepFinishedJobs = java.time.Duration.ofHours(1);
+        private int maxFinishedJobs = 100;
 
         private Builder() {
         }
@@ -382,7 +494,10 @@ public final class BackupService {
             return this;
         }
 
-        /** Receives every backup's progress. */
+        /**
+         * Receives the progress of every backup, and of every restore, undo, preview and
+         * verification run through this service (see {@link Phase}).
+         */
         public Builder progressListener(ProgressListener listener) {
             requireUnset(this.listener, "progressListener");
             this.listener = Objects.requireNonNull(listener, "progressListener");
@@ -466,6 +581,38 @@ public final class BackupService {
             return this;
         }
 
+        /**
+         * How many background jobs ({@link BackupService#startBackup(Actor, BackupRequest)} and the
+         * other {@code start...} methods) run at once; default 2. Up to
+         * {@value io.backupkit.internal.JobRunner#MAX_QUEUED} more wait; beyond that a start is refused.
+         * Job threads are daemon threads that end when idle, so the service needs no closing.
+         */
+        public Builder jobThreads(int threads) {
+            if (threads < 1 || threads > 64) {
+                throw new IllegalArgumentException("jobThreads must be 1 to 64 but was " + threads);
+            }
+            this.jobThreads = threads;
+            return this;
+        }
+
+        /**
+         * How long finished jobs stay findable through {@link BackupService#job(String)} (default
+         * 1 hour, measured with the service clock) and how many at most are kept (default 100; the
+         * oldest go first).
+         */
+        public Builder finishedJobs(java.time.Duration keepFor, int maxCount) {
+            Objects.requireNonNull(keepFor, "keepFor");
+            if (keepFor.isNegative()) {
+                throw new IllegalArgumentException("finished jobs cannot be kept for a negative time: " + keepFor);
+            }
+            if (maxCount < 0) {
+                throw new IllegalArgumentException("maxCount must not be negative but was " + maxCount);
+            }
+            this.keepFinishedJobs = keepFor;
+            this.maxFinishedJobs = maxCount;
+            return this;
+        }
+
         private static void requireUnset(Object current, String name) {
             if (current != null) {
                 throw new IllegalStateException(name + " was already set to " + current);
@@ -492,13 +639,16 @@ public final class BackupService {
                     : DialectResolver.choose(DialectResolver.describe(dataSource), discovered);
             List<Dialect> known = new java.util.ArrayList<>(List.of(chosen));
             discovered.stream().filter(d -> !d.name().equals(chosen.name())).forEach(known::add);
+            ProgressListener progress = listener != null ? listener : ProgressListener.none();
+            Clock serviceClock = clock != null ? clock : Clock.systemUTC();
             BackupRun.Config config = new BackupRun.Config(dataSource, chosen, store,
                     options != null ? options : BackupOptions.defaults(),
                     redaction != null ? redaction : RedactionRules.none(),
-                    listener != null ? listener : ProgressListener.none(),
-                    clock != null ? clock : Clock.systemUTC(), LIBRARY_VERSION, mediaSource, ageRecipients, signingKey);
+                    progress, serviceClock, LIBRARY_VERSION, mediaSource, ageRecipients, signingKey);
             return new BackupService(config, BackupCatalog.of(store, known).withTrustedKeys(trustedKeys)
-                    .allowUnsigned(allowUnsigned), accessPolicy != null ? accessPolicy : AccessPolicy.superAdminOnly());
+                    .allowUnsigned(allowUnsigned).withProgress(progress),
+                    accessPolicy != null ? accessPolicy : AccessPolicy.superAdminOnly(),
+                    new JobRunner(jobThreads, keepFinishedJobs, maxFinishedJobs, serviceClock));
         }
     }
 }

@@ -30,12 +30,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Names are paths relative to the folder with {@code /} separators. A symbolic link to a file
  * inside the folder is copied as that file; links to folders, and links that lead outside the
- * folder, are skipped (with a warning) and refused by {@link #open(String)}. Immutable and
+ * folder, are skipped (with a warning) and refused by {@link #open(String)}.
+ *
+ * <p>The source is {@linkplain #writable() writable}: a restore writes each file to a hidden
+ * temporary file ({@value #TEMP_PREFIX}...) in the target folder, fsyncs it and renames it into
+ * place, so a file appears complete or not at all. Listing skips such temporary files. Immutable and
  * thread-safe.
  */
 public final class LocalDirectoryMediaSource implements MediaSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalDirectoryMediaSource.class);
+
+    /** The name prefix of the temporary files that {@link #write} renames into place; never listed. */
+    public static final String TEMP_PREFIX = ".backupkit-media-";
 
     private final Path root;
 
@@ -61,6 +68,9 @@ public final class LocalDirectoryMediaSource implements MediaSource {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
                 String name = nameOf(realRoot.relativize(file));
+                if (file.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                    return FileVisitResult.CONTINUE; // a restore's write in progress
+                }
                 if (!MediaObject.isValidName(name)) {
                     LOG.warn("media source {}: skipping '{}', a name an archive cannot hold", description(), name);
                     return FileVisitResult.CONTINUE;
@@ -110,6 +120,41 @@ public final class LocalDirectoryMediaSource implements MediaSource {
                     + "' is not a file inside the folder");
         }
         return Files.newInputStream(real);
+    }
+
+    @Override
+    public boolean writable() {
+        return true;
+    }
+
+    @Override
+    public void write(String name, Path content) throws IOException {
+        if (!MediaObject.isValidName(name)) {
+            throw new IllegalArgumentException("not a relative media name: '" + name + "'");
+        }
+        Path realRoot = root.toRealPath();
+        Path target = realRoot.resolve(name).normalize();
+        Path folder = target.getParent();
+        Files.createDirectories(folder);
+        if (!folder.toRealPath().startsWith(realRoot)) {
+            throw new IOException("media source " + description() + ": '" + name + "' would be outside the folder");
+        }
+        if (Files.isSymbolicLink(target) || Files.isDirectory(target)) {
+            throw new IOException("media source " + description() + ": '" + name + "' is a link or a folder");
+        }
+        Path temp = Files.createTempFile(folder, TEMP_PREFIX, ".tmp");
+        try {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(temp,
+                    java.nio.file.StandardOpenOption.WRITE);
+                 InputStream in = Files.newInputStream(content)) {
+                in.transferTo(java.nio.channels.Channels.newOutputStream(channel));
+                channel.force(true);
+            }
+            Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 
     private static String nameOf(Path relative) {

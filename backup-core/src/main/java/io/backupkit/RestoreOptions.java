@@ -25,10 +25,12 @@ import java.util.Objects;
  * @param afterRestore       runs on the staged database before the swap, e.g. the host's migrations
  * @param allowForeignKeyViolations restore even when the rebuilt database fails {@code PRAGMA foreign_key_check}
  *                           (an application that runs with foreign keys off may have backed up orphans)
+ * @param mediaRestore       what to do with the backup's media files when the service has a writable
+ *                           media source; {@link MediaRestoreMode#MISSING_ONLY} by default
  */
 public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolean allowNewerSchema,
                              boolean safetyBackup, Long appSchemaVersion, AfterRestore afterRestore,
-                             boolean allowForeignKeyViolations) {
+                             boolean allowForeignKeyViolations, MediaRestoreMode mediaRestore) {
 
     /** The label of the safety backups that restores take. */
     public static final String PRE_RESTORE_LABEL = "pre-restore";
@@ -37,6 +39,7 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
         Objects.requireNonNull(writeGate, "writeGate");
         Objects.requireNonNull(maxWritePause, "maxWritePause");
         Objects.requireNonNull(afterRestore, "afterRestore");
+        Objects.requireNonNull(mediaRestore, "mediaRestore");
         if (maxWritePause.isNegative() || maxWritePause.isZero()) {
             throw new IllegalArgumentException("maxWritePause must be positive but was " + maxWritePause);
         }
@@ -56,6 +59,7 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
         private Long appSchemaVersion;
         private AfterRestore afterRestore = AfterRestore.none();
         private boolean allowForeignKeyViolations;
+        private MediaRestoreMode mediaRestore = MediaRestoreMode.MISSING_ONLY;
 
         private Builder() {
         }
@@ -105,10 +109,16 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
             return this;
         }
 
+        /** What to do with media files; {@link MediaRestoreMode#MISSING_ONLY} by default. */
+        public Builder mediaRestore(MediaRestoreMode mode) {
+            this.mediaRestore = Objects.requireNonNull(mode, "mediaRestore");
+            return this;
+        }
+
         /** Validates and builds. */
         public RestoreOptions build() {
             return new RestoreOptions(writeGate, maxWritePause, allowNewerSchema, safetyBackup, appSchemaVersion,
-                    afterRestore, allowForeignKeyViolations);
+                    afterRestore, allowForeignKeyViolations, mediaRestore);
         }
     }
 }

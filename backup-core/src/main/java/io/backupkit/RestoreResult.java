@@ -12,12 +12,19 @@ import java.util.Objects;
  * @param rows           rows restored
  * @param writePause     how long application writes were held while the database was swapped
  * @param duration       the whole restore
+ * @param media          what was done with media files ({@link MediaRestoreResult#NONE} when nothing)
  */
 public record RestoreResult(String backupId, String safetyBackupId, long rows, Duration writePause,
-                            Duration duration) {
+                            Duration duration, MediaRestoreResult media) {
     public RestoreResult {
         Objects.requireNonNull(backupId, "backupId");
         Objects.requireNonNull(writePause, "writePause");
         Objects.requireNonNull(duration, "duration");
+        Objects.requireNonNull(media, "media");
+    }
+
+    /** A result without media. */
+    public RestoreResult(String backupId, String safetyBackupId, long rows, Duration writePause, Duration duration) {
+        this(backupId, safetyBackupId, rows, writePause, duration, MediaRestoreResult.NONE);
     }
 }

@@ -160,6 +160,10 @@ public final class BackupCli implements Callable<Integer> {
                 description = "Sign the backup with this Ed25519 private key (PEM or base64 PKCS#8).")
         Path signingKey;
 
+        @Option(names = "--media", paramLabel = "DIR",
+                description = "A folder of media files (uploads) to include under media/ in the archive.")
+        java.nio.file.Path media;
+
         @Option(names = "--label", paramLabel = "TEXT", description = "A label stored with the backup; repeatable.")
         List<String> labels = List.of();
 
@@ -174,6 +178,9 @@ public final class BackupCli implements Callable<Integer> {
             }
             if (signingKey != null) {
                 builder.signWith(SigningKeys.readPrivateKey(signingKey));
+            }
+            if (media != null) {
+                builder.mediaSource(io.backupkit.LocalDirectoryMediaSource.at(media));
             }
             BackupService service = builder.build();
             BackupManifest manifest = service.backup(new BackupRequest(labels, p -> { }));
@@ -232,13 +239,21 @@ public final class BackupCli implements Callable<Integer> {
         @Mixin
         ReadKeys keys;
 
+        @Option(names = "--media", paramLabel = "DIR",
+                description = "The media folder: a full restore puts back the backup's media files that are missing "
+                        + "from it (see --media-restore).")
+        java.nio.file.Path media;
+
         BackupService service(boolean databaseMayNotExist) {
-            BackupService service = BackupService.builder()
+            BackupService.Builder builder = BackupService.builder()
                     .dataSource(JdbcUrlDataSource.of(db, databaseMayNotExist))
                     .store(openStore())
                     .trustedKeys(keys.trustedKeys())
-                    .allowUnsigned(keys.allowUnsigned)
-                    .build();
+                    .allowUnsigned(keys.allowUnsigned);
+            if (media != null) {
+                builder.mediaSource(io.backupkit.LocalDirectoryMediaSource.at(media));
+            }
+            BackupService service = builder.build();
             return keys.identity == null ? service : service.withIdentity(AgeIdentity.fromFile(keys.identity));
         }
 
@@ -291,6 +306,11 @@ public final class BackupCli implements Callable<Integer> {
                         + "into the live data without deleting anything else.")
         String rows;
 
+        @Option(names = "--media-restore", paramLabel = "MODE", defaultValue = "MISSING_ONLY",
+                description = "With --media: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}: put back missing files, "
+                        + "leave files with other content as they are; media are never deleted).")
+        io.backupkit.MediaRestoreMode mediaRestore;
+
         @Option(names = "--on-conflict", paramLabel = "POLICY", defaultValue = "FAIL",
                 description = "For --rows: what to do with rows that exist live with other values: ${COMPLETION-CANDIDATES} "
                         + "(default ${DEFAULT-VALUE}).")
@@ -314,10 +334,16 @@ public final class BackupCli implements Callable<Integer> {
                 }
             }
             RestoreResult result = service.restore(id, RestoreOptions.builder()
-                    .allowForeignKeyViolations(allowFkViolations).build());
+                    .allowForeignKeyViolations(allowFkViolations).mediaRestore(mediaRestore).build());
             out().printf("restored %s: %d rows in %d ms%s%n", id, result.rows(), result.duration().toMillis(),
                     result.safetyBackupId() == null ? "" : "; undo with undo-restore (safety backup "
                             + result.safetyBackupId() + ")");
+            var mediaResult = result.media();
+            if (!mediaResult.equals(io.backupkit.MediaRestoreResult.NONE)) {
+                out().printf("media: %d put back, %d unchanged, %d left as they are (other content)%s%n",
+                        mediaResult.restored().size(), mediaResult.unchanged(), mediaResult.conflicts().size(),
+                        mediaResult.failed().isEmpty() ? "" : ", FAILED: " + String.join("; ", mediaResult.failed()));
+            }
             return CommandLine.ExitCode.OK;
         }
 

@@ -217,4 +217,24 @@ class BackupCliRestoreTest {
         assertThat(preview.err()).contains("does not exist");
         assertThat(missing).doesNotExist();
     }
+
+    @Test
+    void backupWithMediaAndRestoreWithMediaPutsBackMissingFiles() throws Exception {
+        Path media = Files.createDirectories(dir.resolve("uploads/2026"));
+        Files.writeString(media.resolve("photo.txt"), "photo bytes");
+        Files.writeString(media.resolve("kept.txt"), "kept bytes");
+        Run backup = cli("backup", "--db", url(db), "--store", store.toString(), "--media", dir.resolve("uploads").toString());
+        assertThat(backup.exitCode()).as("backup; stderr: %s", backup.err()).isZero();
+        String withMedia = backup.lines().get(backup.lines().size() - 1);
+        Files.delete(media.resolve("photo.txt"));
+        Files.writeString(media.resolve("kept.txt"), "edited later");
+
+        Run restore = cli("restore", "--db", url(db), "--store", store.toString(), "--id", withMedia, "--yes",
+                "--media", dir.resolve("uploads").toString());
+
+        assertThat(restore.exitCode()).as("restore; stderr: %s", restore.err()).isZero();
+        assertThat(restore.out()).contains("media: 1 put back, 0 unchanged, 1 left as they are (other content)");
+        assertThat(media.resolve("photo.txt")).hasContent("photo bytes");
+        assertThat(media.resolve("kept.txt")).hasContent("edited later");
+    }
 }

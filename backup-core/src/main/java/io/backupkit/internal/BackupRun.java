@@ -91,6 +91,12 @@ public final class BackupRun {
             Objects.requireNonNull(libraryVersion, "libraryVersion");
         }
 
+        /** The same configuration reporting progress to {@code progress} instead of the service's listener. */
+        public Config withListener(ProgressListener progress) {
+            return new Config(dataSource, dialect, store, options, redaction, progress, clock, libraryVersion,
+                    mediaSource, ageRecipients, signingKey);
+        }
+
         /** The same configuration without media, for backups that only guard the database (pre-restore). */
         public Config withoutMedia() {
             return new Config(dataSource, dialect, store, options, redaction, listener, clock, libraryVersion, null,
@@ -200,6 +206,8 @@ public final class BackupRun {
             });
 
             report(Phase.COMMIT, null);
+            // The last moment a cancellation (an interrupt) is honoured: past here the backup is stored.
+            checkInterrupted();
             Store.Upload archiveUpload = upload;
             storage(() -> {
                 archiveUpload.commit();

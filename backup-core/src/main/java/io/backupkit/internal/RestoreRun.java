@@ -7,6 +7,9 @@ import io.backupkit.BackupManifest;
 import io.backupkit.BackupNotFoundException;
 import io.backupkit.BackupRequest;
 import io.backupkit.InvalidArchiveException;
+import io.backupkit.Phase;
+import io.backupkit.Progress;
+import io.backupkit.ProgressListener;
 import io.backupkit.RestoreOptions;
 import io.backupkit.RestorePreview;
 import io.backupkit.RestoreResult;
@@ -59,10 +62,13 @@ public final class RestoreRun {
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
         try (Staging staging = stage(restorer, manifest, false, true)) {
+            report(Phase.COMPARE, manifest);
             List<TablePreview> tables = new ArrayList<>(staging.compareWithLive());
             Map<String, List<String>> live = staging.liveSchema();
             String liveVersion = staging.liveSchemaVersion();
-            return buildPreview(manifest, tables, live, liveVersion);
+            RestorePreview preview = buildPreview(manifest, tables, live, liveVersion);
+            report(Phase.DONE, manifest);
+            return preview;
         } catch (BackupException e) {
             throw e;
         } catch (Exception e) {
@@ -135,33 +141,75 @@ public final class RestoreRun {
             }
             String safetyId = null;
             if (options.safetyBackup() && liveVersion != null) {
-                safetyId = BackupRun.run(config.withoutMedia(), BackupRequest.labelled(safetyLabel)).id();
+                requireNotCancelled(id);
+                ProgressListener outer = config.listener();
+                // The safety backup's own phases are reported as one SAFETY_BACKUP phase, so that a
+                // listener never sees a DONE before the restore is done.
+                ProgressListener mapped = p -> outer.onProgress(new Progress(Phase.SAFETY_BACKUP, p.table(),
+                        p.rowsDone(), p.rowsTotal(), p.bytesWritten()));
+                report(Phase.SAFETY_BACKUP, manifest);
+                safetyId = BackupRun.run(config.withoutMedia().withListener(mapped),
+                        BackupRequest.labelled(safetyLabel)).id();
                 LOG.info("restore of {}: safety backup {} taken", id, safetyId);
             }
             Duration pause;
             try {
+                // A job's cancel() is refused from the SWAP report on; one that came before it has
+                // interrupted this thread, and the restore stops here with the live database unchanged.
+                report(Phase.SWAP, manifest);
+                requireNotCancelled(id);
                 pause = staging.swapIntoLive(options.writeGate(), options.maxWritePause());
             } catch (Exception | Error e) {
                 if (safetyId != null) {
                     // No restore happened, so nothing is to be undone; a listed pre-restore backup
                     // would make undoLastRestore() roll back writes made since.
+                    boolean interrupted = Thread.interrupted();
                     try {
                         catalog.delete(safetyId);
                     } catch (RuntimeException cleanup) {
                         e.addSuppressed(cleanup);
+                    } finally {
+                        if (interrupted) {
+                            Thread.currentThread().interrupt();
+                        }
                     }
                 }
                 throw e;
             }
+            io.backupkit.MediaRestoreResult media = io.backupkit.MediaRestoreResult.NONE;
+            try {
+                media = MediaRestorer.restore(catalog, manifest, config.mediaSource(), options.mediaRestore(),
+                        config.options().tempDirectory());
+            } catch (RuntimeException e) {
+                // The database restore stands; the media can still be taken from the archive.
+                LOG.warn("restore of {}: putting media back failed: {}", id, e.getMessage());
+                media = new io.backupkit.MediaRestoreResult(List.of(), 0, List.of(), List.of("*: " + e.getMessage()), 0);
+            }
             Duration total = Duration.ofNanos(System.nanoTime() - started);
             LOG.info("restore of {}: done in {} ms, writes held for {} ms", id, total.toMillis(), pause.toMillis());
-            return new RestoreResult(id, safetyId, manifest.totalRows(), pause, total);
+            report(Phase.DONE, manifest);
+            return new RestoreResult(id, safetyId, manifest.totalRows(), pause, total, media);
         } catch (BackupException e) {
             LOG.warn("restore of {} failed; the live database was not changed: {}", id, e.getMessage());
             throw e;
         } catch (Exception e) {
             LOG.warn("restore of {} failed: {}", id, e.toString());
             throw new BackupException("restoring backup " + id + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void requireNotCancelled(String id) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new BackupException("restore of backup " + id + " was cancelled; the live database was not changed");
+        }
+    }
+
+    private void report(Phase phase, BackupManifest manifest) {
+        long rows = manifest.totalRows();
+        try {
+            config.listener().onProgress(new Progress(phase, null, rows, rows, 0));
+        } catch (RuntimeException e) {
+            LOG.warn("a progress listener failed: {}", e.toString());
         }
     }
 
@@ -206,6 +254,7 @@ public final class RestoreRun {
                 config.options().tempDirectory());
         try {
             catalog.forEachEntry(manifest.id(), manifest, staging::load);
+            report(Phase.CHECK, manifest);
             List<String> problems = new ArrayList<>(staging.complete());
             if (allowFkViolations) {
                 problems.removeIf(problem -> problem.startsWith(FK_PROBLEM));

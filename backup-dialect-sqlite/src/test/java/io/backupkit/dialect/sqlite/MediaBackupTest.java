@@ -11,6 +11,8 @@ import io.backupkit.Compression;
 import io.backupkit.LocalDirectoryMediaSource;
 import io.backupkit.LocalFolderStore;
 import io.backupkit.ManifestEntry;
+import io.backupkit.MediaRestoreMode;
+import io.backupkit.MediaRestoreResult;
 import io.backupkit.Phase;
 import io.backupkit.Progress;
 import io.backupkit.RestoreOptions;
@@ -40,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Media files in the same archive as the database: streamed under {@code media/}, checksummed in
  * the manifest, recoverable with {@code zstd}, {@code tar} and {@code sha256sum}, listed at
- * snapshot time, and ignored by SQL export and restore.
+ * snapshot time, ignored by SQL export, and put back by a full restore.
  */
 class MediaBackupTest {
 
@@ -242,7 +244,7 @@ class MediaBackupTest {
     }
 
     @Test
-    void restoreIgnoresMediaAndTheSafetyBackupLeavesThemOut() throws Exception {
+    void restorePutsBackMissingMediaKeepsNewerFilesAndReportsConflicts() throws Exception {
         Files.createDirectories(dir.resolve("tmp"));
         BackupService service = service(LocalDirectoryMediaSource.at(mediaFolder), Compression.zstd(3));
         Path original = RestoreTestKit.snapshotCopy(db, dir.resolve("original.db"));
@@ -250,12 +252,122 @@ class MediaBackupTest {
         assertThat(mediaEntries(backup)).hasSize(files.size());
 
         FaultTestKit.exec(db, "DELETE FROM photos", "INSERT INTO photos (media_key) VALUES ('x')");
+        Files.delete(mediaFolder.resolve("big/three MiB.bin"));
+        Files.delete(mediaFolder.resolve("sub dir/ünïcödé ✓ name.txt"));
+        Files.writeString(mediaFolder.resolve("one.bin"), "edited after the backup");
+        Files.writeString(mediaFolder.resolve("uploaded-later.txt"), "newer upload");
+
         var result = service.restore(backup.id(), RestoreOptions.builder().build());
 
         assertIdentical(original, db);
-        assertThat(files.keySet()).allSatisfy(n -> assertThat(mediaFolder.resolve(n)).exists());
+        assertThat(result.media().restored()).containsExactlyInAnyOrder("big/three MiB.bin", "sub dir/ünïcödé ✓ name.txt");
+        assertThat(result.media().conflicts()).containsExactly("one.bin");
+        assertThat(result.media().unchanged()).isEqualTo(2);
+        assertThat(result.media().failed()).isEmpty();
+        assertThat(result.media().bytes()).isEqualTo(files.get("big/three MiB.bin").length
+                + files.get("sub dir/ünïcödé ✓ name.txt").length);
+        assertThat(mediaFolder.resolve("big/three MiB.bin")).hasBinaryContent(files.get("big/three MiB.bin"));
+        assertThat(mediaFolder.resolve("sub dir/ünïcödé ✓ name.txt"))
+                .hasBinaryContent(files.get("sub dir/ünïcödé ✓ name.txt"));
+        assertThat(mediaFolder.resolve("one.bin")).hasContent("edited after the backup");
+        assertThat(mediaFolder.resolve("uploaded-later.txt")).as("restores never delete media").hasContent("newer upload");
+        try (var walk = Files.walk(mediaFolder)) {
+            assertThat(walk.map(p -> p.getFileName().toString()))
+                    .noneMatch(n -> n.startsWith(LocalDirectoryMediaSource.TEMP_PREFIX));
+        }
         BackupManifest safety = service.catalog().manifest(result.safetyBackupId());
-        assertThat(mediaEntries(safety)).isEmpty();
+        assertThat(mediaEntries(safety)).as("safety backups leave media out").isEmpty();
+
+        var undo = service.undoLastRestore(RestoreOptions.builder().build());
+        assertThat(undo.media().restored()).isEmpty();
+        assertThat(mediaFolder.resolve("big/three MiB.bin")).exists();
+    }
+
+    @Test
+    void overwriteModeReplacesChangedFilesAndSkipModeTouchesNothing() throws Exception {
+        Files.createDirectories(dir.resolve("tmp"));
+        BackupService service = service(LocalDirectoryMediaSource.at(mediaFolder), Compression.zstd(3));
+        BackupManifest backup = service.backup();
+        Files.writeString(mediaFolder.resolve("one.bin"), "edited after the backup");
+        Files.delete(mediaFolder.resolve("empty.bin"));
+
+        var skipped = service.restore(backup.id(), RestoreOptions.builder().mediaRestore(MediaRestoreMode.SKIP).build());
+        assertThat(skipped.media()).isEqualTo(MediaRestoreResult.NONE);
+        assertThat(mediaFolder.resolve("empty.bin")).doesNotExist();
+
+        var overwritten = service.restore(backup.id(), RestoreOptions.builder()
+                .mediaRestore(MediaRestoreMode.OVERWRITE).build());
+        assertThat(overwritten.media().restored()).containsExactlyInAnyOrder("one.bin", "empty.bin");
+        assertThat(overwritten.media().conflicts()).isEmpty();
+        assertThat(mediaFolder.resolve("one.bin")).hasBinaryContent(files.get("one.bin"));
+        assertThat(mediaFolder.resolve("empty.bin")).isEmptyFile();
+    }
+
+    @Test
+    void aReadOnlySourceLeavesMediaAloneAndTheDatabaseIsStillRestored() throws Exception {
+        Files.createDirectories(dir.resolve("tmp"));
+        BackupService service = service(new Wrapper(LocalDirectoryMediaSource.at(mediaFolder)), Compression.zstd(3));
+        Path original = RestoreTestKit.snapshotCopy(db, dir.resolve("original.db"));
+        BackupManifest backup = service.backup();
+        Files.delete(mediaFolder.resolve("one.bin"));
+        FaultTestKit.exec(db, "DELETE FROM photos");
+
+        var result = service.restore(backup.id(), RestoreOptions.builder().build());
+
+        assertIdentical(original, db);
+        assertThat(result.media()).isEqualTo(MediaRestoreResult.NONE);
+        assertThat(mediaFolder.resolve("one.bin")).doesNotExist();
+    }
+
+    @Test
+    void aFailingWriteIsReportedPerFileAndLeavesNoPartialFile() throws Exception {
+        Files.createDirectories(dir.resolve("tmp"));
+        LocalDirectoryMediaSource local = LocalDirectoryMediaSource.at(mediaFolder);
+        MediaSource failing = new Wrapper(local) {
+            @Override
+            public boolean writable() {
+                return true;
+            }
+
+            @Override
+            public void write(String name, Path content) throws IOException {
+                if (name.startsWith("big/")) {
+                    throw new IOException("disk full (simulated)");
+                }
+                local.write(name, content);
+            }
+        };
+        BackupService service = service(failing, Compression.zstd(3));
+        BackupManifest backup = service.backup();
+        Files.delete(mediaFolder.resolve("big/three MiB.bin"));
+        Files.delete(mediaFolder.resolve("one.bin"));
+
+        var result = service.restore(backup.id(), RestoreOptions.builder().build());
+
+        assertThat(result.media().restored()).containsExactly("one.bin");
+        assertThat(result.media().failed()).singleElement().asString()
+                .startsWith("big/three MiB.bin: ").contains("disk full");
+        assertThat(mediaFolder.resolve("big/three MiB.bin")).doesNotExist();
+        assertThat(mediaFolder.resolve("one.bin")).hasBinaryContent(files.get("one.bin"));
+    }
+
+    @Test
+    void localWriteReplacesAtomicallyAndRefusesNamesOutsideTheFolder() throws Exception {
+        LocalDirectoryMediaSource local = LocalDirectoryMediaSource.at(mediaFolder);
+        Path content = Files.writeString(dir.resolve("content.txt"), "replacement");
+        local.write("one.bin", content);
+        assertThat(mediaFolder.resolve("one.bin")).hasContent("replacement");
+        assertThat(content).as("the content file is the caller's").exists();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> local.write("one.bin", dir.resolve("missing")))
+                .isInstanceOf(IOException.class);
+        assertThat(mediaFolder.resolve("one.bin")).hasContent("replacement");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> local.write("../outside.txt", content))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(dir.resolve("outside.txt")).doesNotExist();
+        try (var walk = Files.walk(mediaFolder)) {
+            assertThat(walk.map(p -> p.getFileName().toString()))
+                    .noneMatch(n -> n.startsWith(LocalDirectoryMediaSource.TEMP_PREFIX));
+        }
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {

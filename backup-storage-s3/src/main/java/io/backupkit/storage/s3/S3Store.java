@@ -416,7 +416,7 @@ public final class S3Store implements Store, AutoCloseable {
             }
             throw failure("Cannot read '" + name + "' from", e);
         }
-        return new DownloadStream(response, name);
+        return new S3Download(response, name, description, this::failure);
     }
 
     @Override
@@ -959,76 +959,6 @@ public final class S3Store implements Store, AutoCloseable {
             @Override
             public void close() {
             }
-        }
-    }
-
-    /**
-     * A streaming download. Closing it before the end aborts the connection instead of reading the
-     * rest of a large object just to reuse it.
-     */
-    /**
-     * A download that fails instead of ending early: a connection broken mid-body can surface as
-     * a plain end of stream, so the bytes read are checked against the response's Content-Length.
-     */
-    private final class DownloadStream extends FilterInputStream {
-        private final ResponseInputStream<GetObjectResponse> response;
-        private final String name;
-        private final long expected;
-        private long received;
-        private boolean atEnd;
-
-        DownloadStream(ResponseInputStream<GetObjectResponse> response, String name) {
-            super(response);
-            this.response = response;
-            this.name = name;
-            Long length = response.response().contentLength();
-            this.expected = length == null ? -1 : length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                int b = super.read();
-                if (b < 0) {
-                    reachedEnd();
-                } else {
-                    received++;
-                }
-                return b;
-            } catch (SdkException e) {
-                throw failure("Cannot read '" + name + "' from", e);
-            }
-        }
-
-        @Override
-        public int read(byte[] bytes, int offset, int length) throws IOException {
-            try {
-                int n = super.read(bytes, offset, length);
-                if (n < 0) {
-                    reachedEnd();
-                } else {
-                    received += n;
-                }
-                return n;
-            } catch (SdkException e) {
-                throw failure("Cannot read '" + name + "' from", e);
-            }
-        }
-
-        private void reachedEnd() throws IOException {
-            if (expected >= 0 && received != expected) {
-                throw new IOException("The download of '" + name + "' from " + description + " ended after "
-                        + received + " of " + expected + " bytes; the connection was broken");
-            }
-            atEnd = true;
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!atEnd) {
-                response.abort();
-            }
-            super.close();
         }
     }
 

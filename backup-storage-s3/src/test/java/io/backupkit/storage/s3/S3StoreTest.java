@@ -417,6 +417,28 @@ class S3StoreTest {
     }
 
     @Test
+    void anArchiveChangedInTheBucketAfterUploadFailsVerifyAndIsNeverRestored(@TempDir Path dir) throws Exception {
+        Path db = smallDatabase(dir.resolve("app.db"), 0);
+        S3Store store = store(server.storeBuilder(bucket).prefix("prod/app"));
+        BackupService service = BackupService.builder().dataSource(dataSource(db)).store(store).build();
+        BackupManifest manifest = service.backup();
+        String key = "prod/app/" + service.info(manifest.id()).archiveName();
+        byte[] archive = server.admin().getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray();
+        archive[archive.length / 2] ^= 0x01; // one bit, in the middle, same length
+        server.admin().putObject(r -> r.bucket(bucket).key(key), software.amazon.awssdk.core.sync.RequestBody.fromBytes(archive));
+        byte[] before = java.nio.file.Files.readAllBytes(db);
+
+        VerificationResult verification = service.verify(manifest.id());
+
+        assertThat(verification.ok()).isFalse();
+        assertThat(String.join("\n", verification.problems())).contains(service.info(manifest.id()).archiveName(), "damaged");
+        assertThatThrownBy(() -> service.restore(manifest.id(), io.backupkit.RestoreOptions.builder().build()))
+                .isInstanceOf(io.backupkit.InvalidArchiveException.class).hasMessageContaining(manifest.id());
+        assertThat(java.nio.file.Files.readAllBytes(db)).as("live database unchanged").isEqualTo(before);
+        assertThat(service.list()).extracting(BackupInfo::id).as("no safety backup listed").containsExactly(manifest.id());
+    }
+
+    @Test
     void backupThatFailsMidUploadLeavesNoObjectAndNoParts(@TempDir Path dir) throws Exception {
         Path db = smallDatabase(dir.resolve("app.db"), 10 * MIB);
         S3Store s3 = store(server.storeBuilder(bucket).partSize(5 * MIB));
