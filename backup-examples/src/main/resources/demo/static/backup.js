@@ -14,7 +14,9 @@
   const fmtSize = (b) => b < 1024 ? b + ' o' : b < 1048576 ? (b / 1024).toFixed(1) + ' Ko' : (b / 1048576).toFixed(1) + ' Mo';
   const PHASES = { QUEUED: 'En attente', SNAPSHOT: 'Instantané de la base', PLAN: 'Planification', DATA: 'Écriture des données',
     FINISH: 'Index et compteurs', MEDIA: 'Copie des médias', COMMIT: 'Enregistrement', DONE: 'Terminé',
-    RESTORE: 'Vérification, reconstruction et bascule', VERIFY: 'Vérification complète' };
+    VERIFY: 'Vérification de l\'archive et de la signature', STAGE: 'Reconstruction dans une base temporaire',
+    CHECK: 'Contrôles d\'intégrité', COMPARE: 'Comparaison', SAFETY_BACKUP: 'Sauvegarde de sécurité',
+    SWAP: 'Bascule (écritures suspendues)' };
 
   function ago(seconds) {
     if (seconds == null) { return ''; }
@@ -127,7 +129,9 @@
     $('bk-create').disabled = true;
     try {
       const job = await follow(await api('POST', '/api/admin/backups'), 'bk-create');
-      if (job.state === 'SUCCEEDED') {
+      if (job.state !== 'SUCCEEDED') {
+        message('Sauvegarde échouée : ' + (job.error ? job.error.error : job.state), 'error');
+      } else {
         message('Sauvegarde créée : ' + job.result.totalRows + ' lignes, ' + job.result.tables + ' tables.', 'ok');
       }
     } catch (err) { message(err.message, 'error'); }
@@ -195,7 +199,9 @@
     try {
       const job = await follow(await api('POST', '/api/admin/backups/' + encodeURIComponent(previewed) + '/restore',
         { confirm: $('bk-confirm').value.trim() }), 'bk-restore');
-      if (job.state === 'SUCCEEDED') {
+      if (job.state !== 'SUCCEEDED') {
+        message('Restauration échouée, la base n\'a pas changé : ' + (job.error ? job.error.error : job.state), 'error');
+      } else {
         $('bk-restore-detail').textContent = 'Restauration terminée : ' + job.result.rows + ' lignes, écritures suspendues ' +
           job.result.writePauseMillis + ' ms. Sauvegarde de sécurité : ' + job.result.safetyBackupId + '.';
         message('Restauration terminée. « Annuler la dernière restauration » remet la base d\'avant.', 'ok');
@@ -207,10 +213,14 @@
   $('bk-undo').addEventListener('click', async () => {
     if (!confirm('Remettre la base telle qu\'elle était avant la dernière restauration ?')) { return; }
     $('bk-undo').disabled = true;
-    message('Annulation en cours…');
     try {
-      const r = await api('POST', '/api/admin/restore/undo');
-      message('Dernière restauration annulée (' + r.rows + ' lignes remises, écritures suspendues ' + r.writePauseMillis + ' ms).', 'ok');
+      const job = await follow(await api('POST', '/api/admin/restore/undo'), 'bk-undo');
+      if (job.state === 'SUCCEEDED') {
+        const r = job.result;
+        message('Dernière restauration annulée (' + r.rows + ' lignes remises, écritures suspendues ' + r.writePauseMillis + ' ms).', 'ok');
+      } else {
+        message('Annulation impossible : ' + (job.error ? job.error.error : job.state), 'error');
+      }
     } catch (err) { message(err.message, 'error'); }
     $('bk-undo').disabled = false;
     refreshAll();

@@ -84,12 +84,9 @@ public final class LiveLatencyBenchmark {
                 Thread.sleep(3000);
                 load.phase("undo");
                 t0 = System.nanoTime();
-                DemoClient.Response u = admin.post("/api/admin/restore/undo");
+                undo = admin.runJob("/api/admin/restore/undo", null);
                 tUndo = System.nanoTime() - t0;
-                if (!u.ok()) {
-                    throw new IllegalStateException("undo failed: " + u.body());
-                }
-                undo = u.json();
+                require(undo);
                 load.phase("between");
                 Thread.sleep(2000);
             } finally {
@@ -97,7 +94,7 @@ public final class LiveLatencyBenchmark {
             }
             System.out.printf("backup %.2f s; restore %.2f s (writes held %d ms); undo %.2f s (writes held %d ms)%n",
                     tBackup / 1e9, tRestore / 1e9, restore.get("result").get("writePauseMillis").asLong(),
-                    tUndo / 1e9, undo.get("writePauseMillis").asLong());
+                    tUndo / 1e9, undo.get("result").get("writePauseMillis").asLong());
             System.out.printf("%-8s %9s %9s %9s %9s %9s%n", "phase", "requests", "p50 ms", "p99 ms", "max ms", "failed");
             Map<String, List<Long>> lat = load.latencies();
             for (String phase : List.of("idle", "backup", "restore", "undo")) {

@@ -30,7 +30,6 @@ final class BackupRoutes {
     static final String CONFIRMATION = "RESTAURER";
 
     private final BackupService backups;
-    private final BackupJobs jobs;
     private final BackupScheduler scheduler;
     private final Supplier<RestoreOptions> restoreOptions;
     private final BackupViews views;
@@ -39,10 +38,9 @@ final class BackupRoutes {
      * @param backups        the service reading with the age identity (verify, preview, restore need it)
      * @param restoreOptions options with the pool's write gate, for full restores and undo
      */
-    BackupRoutes(BackupService backups, BackupJobs jobs, BackupScheduler scheduler,
-                 Supplier<RestoreOptions> restoreOptions, BackupViews views) {
+    BackupRoutes(BackupService backups, BackupScheduler scheduler, Supplier<RestoreOptions> restoreOptions,
+                 BackupViews views) {
         this.backups = backups;
-        this.jobs = jobs;
         this.scheduler = scheduler;
         this.restoreOptions = restoreOptions;
         this.views = views;
@@ -51,7 +49,7 @@ final class BackupRoutes {
     void register(RoutesConfig r) {
         r.get("/api/admin/backup/status", ctx ->
                 ctx.json(views.status(backups.status(actor(ctx)), scheduler == null ? null
-                        : scheduler.nextRun().orElse(null), jobs.active().orElse(null))));
+                        : scheduler.nextRun().orElse(null), backups.jobs())));
 
         r.get("/api/admin/backups", ctx -> ctx.json(views.list(backups.list(actor(ctx)))));
 
@@ -61,22 +59,24 @@ final class BackupRoutes {
             String label = ctx.queryParam("label");
             BackupRequest request = label == null || label.isBlank() ? BackupRequest.labelled("manuelle")
                     : BackupRequest.labelled(label);
-            ctx.status(HttpStatus.ACCEPTED).json(views.job(jobs.startBackup(actor(ctx), request)));
+            ctx.status(HttpStatus.ACCEPTED).json(views.job(backups.startBackup(actor(ctx), request)));
         });
 
         r.get("/api/admin/backup/jobs/{id}", ctx -> {
             Actor actor = actor(ctx);
-            // Until the library's jobs land: polling is a STATUS read for the policy.
+            // The library leaves it to the host to decide who may watch a job: here, whoever may
+            // read the backup status (the super-admin).
             if (!backups.accessPolicy().permits(actor, Operation.STATUS)) {
                 throw new AccessDeniedException(actor.id(), Operation.STATUS);
             }
-            ctx.json(views.job(jobs.job(ctx.pathParam("id"))
-                    .orElseThrow(() -> ApiError.notFound("Tâche inconnue."))));
+            ctx.json(views.job(backups.job(ctx.pathParam("id"))
+                    .orElseThrow(() -> ApiError.notFound("Tâche inconnue ou expirée."))));
         });
 
         r.post("/api/admin/backups/{id}/verify", ctx -> {
             VerifyDepth depth = "quick".equals(ctx.queryParam("depth")) ? VerifyDepth.QUICK : VerifyDepth.DEEP;
-            ctx.status(HttpStatus.ACCEPTED).json(views.job(jobs.startVerify(actor(ctx), ctx.pathParam("id"), depth)));
+            ctx.status(HttpStatus.ACCEPTED).json(views.job(views.watchVerification(
+                    backups.startVerify(actor(ctx), ctx.pathParam("id"), depth))));
         });
 
         r.post("/api/admin/backups/{id}/preview", ctx ->
@@ -85,7 +85,7 @@ final class BackupRoutes {
         r.post("/api/admin/backups/{id}/restore", this::restore);
 
         r.post("/api/admin/restore/undo", ctx ->
-                ctx.json(views.restoreResult(backups.undoLastRestore(actor(ctx), restoreOptions.get()))));
+                ctx.status(HttpStatus.ACCEPTED).json(views.job(backups.startUndo(actor(ctx), restoreOptions.get()))));
 
         r.get("/api/admin/backup/export", ctx -> {
             Actor actor = actor(ctx);
@@ -145,6 +145,6 @@ final class BackupRoutes {
         if (!CONFIRMATION.equals(body.get("confirm"))) {
             throw new ApiError(400, "confirmation_required", "Tapez " + CONFIRMATION + " pour confirmer.");
         }
-        ctx.status(HttpStatus.ACCEPTED).json(views.job(jobs.startRestore(actor, id, restoreOptions.get())));
+        ctx.status(HttpStatus.ACCEPTED).json(views.job(backups.startRestore(actor, id, restoreOptions.get())));
     }
 }

@@ -62,6 +62,11 @@ final class BackupSection {
                     <h3>Annuler la dernière restauration</h3>
                     <p class="muted">Remet la base telle qu'elle était juste avant la dernière restauration.</p>
                     <button class="btn" id="bk-undo">Annuler la dernière restauration</button>
+                    <div class="job hidden" id="bk-undo-job">
+                      <div class="job-label" id="bk-undo-label">Annulation en cours…</div>
+                      <div class="progress"><div class="bar" id="bk-undo-bar" style="width:0%"></div></div>
+                      <div class="job-detail muted" id="bk-undo-detail"></div>
+                    </div>
                   </div>
                   <div class="subcard">
                     <h3>Restaurer un ticket</h3>

@@ -1,7 +1,9 @@
 package io.backupkit.examples.demo;
 
-import io.backupkit.BackupException;
 import io.backupkit.BackupInfo;
+import io.backupkit.Job;
+import io.backupkit.JobProgress;
+import io.backupkit.JobState;
 import io.backupkit.BackupManifest;
 import io.backupkit.BackupStatus;
 import io.backupkit.RestorePreview;
@@ -35,11 +37,19 @@ final class BackupViews {
         this.schedule = schedule;
     }
 
-    void recordVerification(VerificationResult r, String depth) {
-        verified.put(r.id(), new Verification(r.ok(), Instant.now(), r.problems(), depth));
+    /** Remembers the outcome of a verification job when it ends, for the list's "Vérifiée" column. */
+    Job<VerificationResult> watchVerification(Job<VerificationResult> job) {
+        job.subscribe(j -> {
+            if (j.state() == JobState.SUCCEEDED) {
+                j.result().ifPresent(r -> verified.put(r.id(), new Verification(r.ok(), Instant.now(), r.problems(),
+                        "DEEP")));
+            }
+        });
+        return job;
     }
 
-    Map<String, Object> status(BackupStatus s, Instant nextRun, BackupJobs.Job active) {
+    Map<String, Object> status(BackupStatus s, Instant nextRun, List<Job<?>> jobs) {
+        Job<?> active = jobs.stream().filter(j -> !j.state().isFinal()).findFirst().orElse(null);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("lastBackup", s.lastBackup() == null ? null : info(s.lastBackup()));
         m.put("lastBackupAgeSeconds", s.lastBackupAge() == null ? null : s.lastBackupAge().toSeconds());
@@ -78,16 +88,25 @@ final class BackupViews {
         return m;
     }
 
-    Map<String, Object> job(BackupJobs.Job j) {
+    Map<String, Object> job(Job<?> j) {
         Map<String, Object> m = new LinkedHashMap<>();
+        JobProgress p = j.progress();
         m.put("id", j.id());
         m.put("kind", j.kind());
         m.put("state", j.state());
-        m.put("progress", j.progress());
-        m.put("backupId", j.backupId());
-        m.put("createdAt", j.createdAt());
-        m.put("finishedAt", j.finishedAt());
-        Object r = j.result();
+        Map<String, Object> progress = new LinkedHashMap<>();
+        progress.put("phase", p.phase() == null ? "QUEUED" : p.phase().name());
+        progress.put("table", p.table());
+        progress.put("rows", p.rowsDone());
+        progress.put("rowsTotal", p.rowsTotal());
+        progress.put("bytes", p.bytes());
+        progress.put("percent", p.percent());
+        progress.put("etaSeconds", p.eta() == null ? null : p.eta().toSeconds());
+        m.put("progress", progress);
+        m.put("backupId", j.backupId().orElse(null));
+        m.put("submittedAt", j.submittedAt());
+        m.put("finishedAt", p.finishedAt());
+        Object r = j.result().orElse(null);
         if (r instanceof BackupManifest manifest) {
             m.put("result", Map.of("id", manifest.id(), "totalRows", manifest.totalRows(),
                     "tables", manifest.tables().size(), "mediaMissing", manifest.mediaMissing().size()));
@@ -96,8 +115,9 @@ final class BackupViews {
         } else if (r instanceof VerificationResult v) {
             m.put("result", Map.of("ok", v.ok(), "problems", v.problems(), "entriesChecked", v.entriesChecked()));
         }
-        BackupException e = j.error();
-        m.put("error", e == null ? null : Map.of("error", e.getMessage(), "code", DemoServer.codeOf(e)));
+        // The job reports its error as text only; the code says which state it ended in.
+        m.put("error", j.error().map(e -> Map.of("error", e, "code",
+                j.state() == JobState.CANCELLED ? "cancelled" : "job_failed")).orElse(null));
         return m;
     }
 

@@ -18,7 +18,6 @@ import io.backupkit.RestoreOptions;
 import io.backupkit.RetentionPolicy;
 import io.backupkit.SnapshotException;
 import io.backupkit.StorageException;
-import io.backupkit.VerificationResult;
 import io.backupkit.WrongKeyException;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
@@ -43,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * The demo maintenance application with backupkit wired in: the SQLite pool, the app's routes,
  * the background activity, the backup service (encrypted, signed, with media), its scheduler and
  * the super-admin's backup routes. {@link #start} brings it all up; {@link #close} stops it in
- * order (scheduler, jobs, web server, background activity, pool).
+ * order (scheduler, web server, background activity, pool).
  */
 public final class DemoServer implements AutoCloseable {
 
@@ -77,7 +76,6 @@ public final class DemoServer implements AutoCloseable {
     private HikariDataSource pool;
     private BackupService backups;
     private BackupScheduler scheduler;
-    private BackupJobs jobs;
     private LiveActivity live;
     private Javalin app;
     private String passwordHint;
@@ -139,13 +137,8 @@ public final class DemoServer implements AutoCloseable {
         }
         BackupViews views = new BackupViews(keys, config.backupEvery() == null ? null
                 : "toutes les " + config.backupEvery().toHours() + " h");
-        jobs = new BackupJobs(backups, job -> {
-            if (job.result() instanceof VerificationResult v) {
-                views.recordVerification(v, "DEEP");
-            }
-        });
         HikariWriteGate gate = HikariWriteGate.of(pool);
-        BackupRoutes backupRoutes = new BackupRoutes(backups, jobs, scheduler,
+        BackupRoutes backupRoutes = new BackupRoutes(backups, scheduler,
                 () -> RestoreOptions.builder().writeGate(gate).maxWritePause(Duration.ofSeconds(2)).build(), views);
         // -------------------------------------------------------------------------------------
 
@@ -300,14 +293,23 @@ public final class DemoServer implements AutoCloseable {
         return live == null ? 0 : live.ticks();
     }
 
-    /** Stops the scheduler (waiting for a running backup), the jobs, the web server, the activity, the pool. */
+    /** Stops the scheduler (waiting for a running backup), the web server, the activity, the pool. */
     @Override
     public void close() {
         if (scheduler != null) {
             scheduler.close();
         }
-        if (jobs != null) {
-            jobs.close();
+        if (backups != null) {
+            // A job past its point of no return (a restore's swap) refuses and finishes first.
+            backups.jobs().forEach(io.backupkit.Job::cancel);
+            for (io.backupkit.Job<?> job : backups.jobs()) {
+                try {
+                    job.await(Duration.ofSeconds(30));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
         if (app != null) {
             app.stop();

@@ -132,6 +132,7 @@ class BrowserTest {
             WebElement running = wait.until(ExpectedConditions.presenceOfElementLocated(
                     By.cssSelector("tr[data-ticket] .timer.running")));
             String ticket = running.findElement(By.xpath("./ancestor::tr")).getAttribute("data-ticket");
+            screenshot("tickets-page");
             driver.get(base + "/tickets/" + ticket);
             WebElement timer = wait.until(ExpectedConditions.presenceOfElementLocated(
                     By.cssSelector("#ticket-timer .timer")));
@@ -139,6 +140,7 @@ class BrowserTest {
             long first = seconds(timer.getText());
             wait.until(d -> seconds(d.findElement(By.cssSelector("#ticket-timer .timer")).getText()) >= first + 2);
             assertThat(first).isGreaterThan(60);   // it started minutes ago, not at the restore
+            screenshot("ticket-page");
 
             // Undo.
             driver.get(base + "/settings");

@@ -144,8 +144,8 @@ class DoesNotDisturbTest {
             Thread.sleep(1500);
 
             setPhase(load, phase, "undo");
-            DemoClient.Response undo = admin.post("/api/admin/restore/undo");
-            assertThat(undo.status()).as(undo.body()).isEqualTo(200);
+            JsonNode undo = admin.runJob("/api/admin/restore/undo", null);
+            assertThat(undo.get("state").asText()).as(undo.toString()).isEqualTo("SUCCEEDED");
             setPhase(load, phase, "after-undo");
             Thread.sleep(1500);
 
