@@ -1,0 +1,211 @@
+package io.backupkit.examples.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo's HTTP contract: authentication, roles, CSRF, JSON errors, keys, uploads, export. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DemoApiTest {
+
+    private Path data;
+
+    private DemoServer server;
+    private int port;
+
+    /** Every admin route, as method and path. */
+    private static final List<String[]> ADMIN_ROUTES = List.of(
+            new String[] {"GET", "/api/admin/backup/export"},
+            new String[] {"POST", "/api/admin/backups"},
+            new String[] {"GET", "/api/admin/backups"},
+            new String[] {"GET", "/api/admin/backups/20260101T000000000Z-abcdef"},
+            new String[] {"POST", "/api/admin/backups/20260101T000000000Z-abcdef/verify"},
+            new String[] {"POST", "/api/admin/backups/20260101T000000000Z-abcdef/preview"},
+            new String[] {"POST", "/api/admin/backups/20260101T000000000Z-abcdef/restore"},
+            new String[] {"POST", "/api/admin/backups/upload"},
+            new String[] {"POST", "/api/admin/restore/undo"},
+            new String[] {"GET", "/api/admin/backup/jobs/some-job"},
+            new String[] {"GET", "/api/admin/backup/audit"},
+            new String[] {"GET", "/api/admin/backup/status"});
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        data = dir;
+        server = DemoServer.start(new DemoServer.Config(data, 0, "pw", null, Duration.ofSeconds(5)));
+        port = server.port();
+    }
+
+    @AfterAll
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void anonymousRequestsGet401JsonAndPagesRedirectToLogin() throws Exception {
+        DemoClient anonymous = DemoClient.anonymous(port);
+        for (String[] route : ADMIN_ROUTES) {
+            DemoClient.Response r = send(anonymous, route);
+            assertThat(r.status()).as("%s %s", route[0], route[1]).isEqualTo(401);
+            assertThat(r.json().get("code").asText()).isEqualTo("unauthenticated");
+            assertThat(r.json().get("error").asText()).isNotBlank();
+        }
+        assertThat(anonymous.get("/api/tickets").status()).isEqualTo(401);
+        assertThat(anonymous.get("/settings").status()).isEqualTo(302);
+    }
+
+    @Test
+    void otherRolesGet403FromEveryAdminRoute() throws Exception {
+        int before = server.backups().list().size();
+        for (String email : List.of("manager@demo.local", "tech@demo.local", "operator@demo.local")) {
+            DemoClient c = DemoClient.login(port, email, "pw");
+            for (String[] route : ADMIN_ROUTES) {
+                DemoClient.Response r = send(c, route);
+                assertThat(r.status()).as("%s %s %s: %s", email, route[0], route[1], r.body()).isEqualTo(403);
+                assertThat(r.json().get("code").asText()).isEqualTo("access_denied");
+            }
+        }
+        // Nothing was backed up by those attempts.
+        assertThat(server.backups().list()).hasSize(before);
+    }
+
+    @Test
+    void stateChangesWithoutTheCsrfTokenAreRefused() throws Exception {
+        DemoClient admin = DemoClient.login(port, "admin@demo.local", "pw");
+        HttpClient raw = HttpClient.newHttpClient();
+        // The session cookie alone (as a cross-site form would send it, were it not SameSite) is not enough.
+        String cookie = loginCookie(raw);
+        HttpResponse<String> r = raw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/api/admin/backups")).header("Cookie", cookie).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(403);
+        assertThat(r.body()).contains("\"code\":\"csrf\"");
+        HttpResponse<String> ok = raw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/api/admin/backup/status")).header("Cookie", cookie).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(admin.get("/api/me").json().get("role").asText()).isEqualTo("super_admin");
+    }
+
+    @Test
+    void wrongPasswordIsRefused() throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + port + "/login")).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("email=admin%40demo.local&password=nope")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.headers().firstValue("Set-Cookie")).isEmpty();
+        assertThat(r.body()).contains("Courriel ou mot de passe incorrect");
+    }
+
+    @Test
+    void keysAreGeneratedWithMode600AndShownAsFingerprintsOnly() throws Exception {
+        for (String name : List.of("backup-age-identity.txt", "backup-signing.pem", "backup-signing.pub.pem")) {
+            Path key = data.resolve("keys").resolve(name);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).as(name).isEqualTo("rw-------");
+        }
+        DemoClient admin = DemoClient.login(port, "admin@demo.local", "pw");
+        String status = admin.get("/api/admin/backup/status").body();
+        assertThat(status).contains("SHA256:");
+        String identity = Files.readString(data.resolve("keys/backup-age-identity.txt"));
+        String secret = identity.lines().filter(l -> l.startsWith("AGE-SECRET-KEY-")).findFirst().orElseThrow();
+        assertThat(status).doesNotContain(secret).doesNotContain("age1");
+    }
+
+    @Test
+    void exportStreamsAFreshEncryptedArchiveAndRestoreNeedsTheTypedConfirmation() throws Exception {
+        DemoClient admin = DemoClient.login(port, "admin@demo.local", "pw");
+        HttpResponse<byte[]> export = HttpClient.newBuilder().cookieHandler(new java.net.CookieManager()).build()
+                .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/admin/backup/export"))
+                        .header("Cookie", loginCookie(HttpClient.newHttpClient())).GET().build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(export.statusCode()).isEqualTo(200);
+        assertThat(export.headers().firstValue("Content-Disposition").orElseThrow()).contains(".tar.zst.age");
+        assertThat(new String(export.body(), 0, 21, StandardCharsets.US_ASCII)).isEqualTo("age-encryption.org/v1");
+        JsonNode list = admin.get("/api/admin/backups").json();
+        String id = list.get(0).get("id").asText();
+        assertThat(list.get(0).get("labels").toString()).contains("export");
+        assertThat(list.get(0).get("sizeBytes").asLong()).isEqualTo(export.body().length);
+
+        DemoClient.Response refused = admin.postJson("/api/admin/backups/" + id + "/restore", Map.of("confirm", "oui"));
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.json().get("code").asText()).isEqualTo("confirmation_required");
+        DemoClient.Response missing = admin.post("/api/admin/backups/20260101T000000000Z-abcdef/preview");
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.json().get("code").asText()).isEqualTo("not_found");
+
+        JsonNode verify = admin.runJob("/api/admin/backups/" + id + "/verify", null);
+        assertThat(verify.get("state").asText()).isEqualTo("SUCCEEDED");
+        assertThat(verify.get("result").get("ok").asBoolean()).isTrue();
+        assertThat(admin.get("/api/admin/backups/" + id).json().get("verified").get("ok").asBoolean()).isTrue();
+    }
+
+    @Test
+    void aTicketDeletedByMistakeComesBackWithItsComments() throws Exception {
+        DemoClient admin = DemoClient.login(port, "admin@demo.local", "pw");
+        long ticket = 7;
+        int comments = admin.get("/api/tickets/" + ticket).status();
+        assertThat(comments).isEqualTo(200);
+        JsonNode backup = admin.runJob("/api/admin/backups", null);
+        String id = backup.get("result").get("id").asText();
+        assertThat(admin.delete("/api/tickets/" + ticket).status()).isEqualTo(204);
+        assertThat(admin.get("/api/tickets/" + ticket).status()).isEqualTo(404);
+        DemoClient tech = DemoClient.login(port, "tech@demo.local", "pw");
+        assertThat(tech.delete("/api/tickets/8").status()).isEqualTo(403);
+
+        DemoClient.Response r = admin.postJson("/api/admin/backups/" + id + "/restore", Map.of("ticket", ticket));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("counts").get("INSERTED").asLong()).isGreaterThanOrEqualTo(2);   // ticket + comments
+        assertThat(admin.get("/api/tickets/" + ticket).status()).isEqualTo(200);
+    }
+
+    @Test
+    void uploadsAcceptImagesAndAudioOnlyAndMediaCannotEscapeTheFolder() throws Exception {
+        DemoClient tech = DemoClient.login(port, "tech@demo.local", "pw");
+        DemoClient.Response image = tech.postMultipart("/api/messages", "body", "photo", "file", "p.png", "image/png",
+                new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+        assertThat(image.status()).isEqualTo(201);
+        String path = image.json().get("mediaPath").asText();
+        assertThat(data.resolve("media").resolve(path)).exists();
+        assertThat(tech.get("/media/" + path).status()).isEqualTo(200);
+        DemoClient.Response script = tech.postMultipart("/api/messages", "body", "x", "file", "x.html", "text/html",
+                "<script>".getBytes(StandardCharsets.UTF_8));
+        assertThat(script.status()).isEqualTo(415);
+        assertThat(tech.get("/media/..%2F..%2Fkeys%2Fbackup-signing.pem").status()).isEqualTo(404);
+        assertThat(tech.get("/media/%2E%2E/keys/backup-signing.pem").status()).isIn(400, 404);
+    }
+
+    private String loginCookie(HttpClient raw) throws Exception {
+        HttpResponse<String> login = raw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("email=admin%40demo.local&password=pw")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).isEqualTo(303);
+        return login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+    }
+
+    private static DemoClient.Response send(DemoClient c, String[] route) throws Exception {
+        return switch (route[0]) {
+            case "GET" -> c.get(route[1]);
+            case "POST" -> route[1].endsWith("/restore") ? c.postJson(route[1], Map.of("confirm", "RESTAURER"))
+                    : c.post(route[1]);
+            default -> throw new IllegalArgumentException(route[0]);
+        };
+    }
+}
