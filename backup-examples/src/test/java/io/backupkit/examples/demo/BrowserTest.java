@@ -49,8 +49,12 @@ class BrowserTest {
 
     @BeforeEach
     void start() throws Exception {
-        assertThat(CHROMIUM).as("chromium is needed (apt-get install chromium chromium-driver; .ci/run does it)")
-                .isExecutable();
+        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        if (!present && "false".equalsIgnoreCase(System.getProperty("backupkit.requireClis", "true"))) {
+            org.junit.jupiter.api.Assumptions.abort("chromium or chromedriver missing; skipped (backupkit.requireClis=false)");
+        }
+        assertThat(CHROMIUM).as("chromium is needed (apt-get install chromium chromium-driver; .ci/run does it), "
+                + "or run with -Dbackupkit.requireClis=false to skip").isExecutable();
         assertThat(CHROMEDRIVER).as("chromedriver is needed (apt-get install chromium-driver)").isExecutable();
         server = DemoServer.start(new DemoServer.Config(data, 0, "pw", Duration.ofHours(6), Duration.ofMillis(500)));
         base = "http://127.0.0.1:" + server.port();
