@@ -256,6 +256,14 @@ public final class RestoreRun {
             catalog.forEachEntry(manifest.id(), manifest, staging::load);
             report(Phase.CHECK, manifest);
             List<String> problems = new ArrayList<>(staging.complete());
+            if (problems.isEmpty()) {
+                java.util.Optional<io.backupkit.spi.Snapshot> staged = staging.openStagedSnapshot();
+                if (staged.isPresent()) {
+                    try (io.backupkit.spi.Snapshot snapshot = staged.get()) {
+                        problems.addAll(ContentChecksum.verify(snapshot, manifest));
+                    }
+                }
+            }
             if (allowFkViolations) {
                 problems.removeIf(problem -> problem.startsWith(FK_PROBLEM));
             }
