@@ -40,8 +40,27 @@ public final class ContentChecksum {
     }
 
     /**
-     * Recomputes the checksum of every table of the manifest that has one, on the staged database,
-     * and returns a problem per table that differs (or cannot be read). Empty when all match.
+     * Recomputes the checksum of every table of the manifest that has one on a staged database
+     * (after {@link io.backupkit.spi.Staging#complete()}), through its
+     * {@link io.backupkit.spi.Staging#openStagedSnapshot()}; a problem per table that differs.
+     * Empty when all match, or when the dialect offers no staged snapshot.
+     */
+    public static List<String> verify(io.backupkit.spi.Staging staging, BackupManifest manifest) throws Exception {
+        if (manifest.tables().stream().noneMatch(t -> t.contentChecksum() != null)) {
+            return List.of();
+        }
+        java.util.Optional<Snapshot> staged = staging.openStagedSnapshot();
+        if (staged.isEmpty()) {
+            return List.of();
+        }
+        try (Snapshot snapshot = staged.get()) {
+            return verify(snapshot, manifest);
+        }
+    }
+
+    /**
+     * Recomputes the checksum of every table of the manifest that has one, through a snapshot of
+     * the staged database, and returns a problem per table that differs. Empty when all match.
      */
     public static List<String> verify(Snapshot snapshot, BackupManifest manifest) throws Exception {
         List<TableSummary> checked = manifest.tables().stream().filter(t -> t.contentChecksum() != null).toList();

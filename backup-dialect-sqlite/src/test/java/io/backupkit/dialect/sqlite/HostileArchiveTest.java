@@ -533,6 +533,9 @@ class HostileArchiveTest {
         f.setText(data, f.text(data).replace("'pompe 17'", "'pompe 71'"));
         f.write();
         assertThat(service.verify(id).ok()).as("entry checksums and sizes agree with the forged manifest").isTrue();
+        var deep = service.verify(id, io.backupkit.VerifyDepth.DEEP);
+        assertThat(deep.ok()).isFalse();
+        assertThat(deep.problems()).singleElement().asString().contains("table 'tickets'", "content checksum");
 
         restoreFails(InvalidArchiveException.class, id, "table 'tickets'", "content checksum");
     }
