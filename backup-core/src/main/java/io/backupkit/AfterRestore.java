@@ -22,8 +22,18 @@ public interface AfterRestore {
      */
     void apply(Connection staged, BackupManifest manifest) throws Exception;
 
-    /** Does nothing. */
+    /** Does nothing; always the same instance, which restores recognise and skip (no second check of the staged database). */
     static AfterRestore none() {
-        return (staged, manifest) -> { };
+        return NoCallback.INSTANCE;
+    }
+
+    /** The callback of {@link #none()}. */
+    enum NoCallback implements AfterRestore {
+        /** The only instance. */
+        INSTANCE;
+
+        @Override
+        public void apply(Connection staged, BackupManifest manifest) {
+        }
     }
 }

@@ -239,6 +239,9 @@ public final class BackupCatalog {
                 forEachEntry(id, manifest, staging::load);
                 report(new Progress(Phase.CHECK, null, manifest.totalRows(), manifest.totalRows(), 0));
                 problems.addAll(staging.complete());
+                if (problems.isEmpty()) {
+                    problems.addAll(io.backupkit.internal.ContentChecksum.verify(staging, manifest));
+                }
             }
         } catch (InvalidArchiveException e) {
             problems.add(e.getMessage());

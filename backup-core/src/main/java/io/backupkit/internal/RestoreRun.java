@@ -6,6 +6,7 @@ import io.backupkit.BackupInfo;
 import io.backupkit.BackupManifest;
 import io.backupkit.BackupNotFoundException;
 import io.backupkit.BackupRequest;
+import io.backupkit.AfterRestore;
 import io.backupkit.InvalidArchiveException;
 import io.backupkit.Phase;
 import io.backupkit.Progress;
@@ -61,7 +62,7 @@ public final class RestoreRun {
         BackupManifest manifest = verified(id);
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
-        try (Staging staging = stage(restorer, manifest, false, true)) {
+        try (Staging staging = stage(restorer, manifest, false, true, false)) {
             report(Phase.COMPARE, manifest);
             List<TablePreview> tables = new ArrayList<>(staging.compareWithLive());
             Map<String, List<String>> live = staging.liveSchema();
@@ -85,7 +86,7 @@ public final class RestoreRun {
         selection.rows().keySet().forEach(t -> requireTable(manifest, t));
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
-        try (Staging staging = stage(restorer, manifest, false, true)) {
+        try (Staging staging = stage(restorer, manifest, false, true, true)) {
             io.backupkit.SelectiveRestoreResult result = staging.mergeIntoLive(config.dataSource(), selection);
             LOG.info("selective restore of {}: {} rows considered", id, result.rows().size());
             return result;
@@ -124,7 +125,8 @@ public final class RestoreRun {
         BackupManifest manifest = verified(id);
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
-        try (Staging staging = stage(restorer, manifest, true, options.allowForeignKeyViolations())) {
+        boolean callback = options.afterRestore() != AfterRestore.none();
+        try (Staging staging = stage(restorer, manifest, true, options.allowForeignKeyViolations(), callback)) {
             String liveVersion = staging.liveSchemaVersion();
             String backupVersion = manifest.source().properties().getOrDefault("user_version", "0");
             String appVersion = options.appSchemaVersion() != null ? String.valueOf(options.appSchemaVersion())
@@ -134,23 +136,48 @@ public final class RestoreRun {
                         + ", newer than the application's " + appVersion + "; upgrade the application first, or "
                         + "allow it with RestoreOptions.allowNewerSchema(true)");
             }
-            List<String> problems = staging.runOnStaged(options.afterRestore(), manifest);
-            if (!problems.isEmpty()) {
-                throw new BackupException("backup " + id + ": the after-restore callback left an unsound database: "
-                        + String.join("; ", problems));
+            if (callback) {
+                List<String> problems = staging.runOnStaged(options.afterRestore(), manifest);
+                if (!problems.isEmpty()) {
+                    throw new BackupException("backup " + id + ": the after-restore callback left an unsound database: "
+                            + String.join("; ", problems));
+                }
             }
+            // Without a callback the staged content is compared with the manifest on another thread
+            // while the safety backup reads the live database: two independent reads of two files.
+            java.util.concurrent.CompletableFuture<List<String>> contentCheck = callback
+                    ? java.util.concurrent.CompletableFuture.completedFuture(List.of())
+                    : java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return ContentChecksum.verify(staging, manifest);
+                        } catch (Exception e) {
+                            throw new java.util.concurrent.CompletionException(e);
+                        }
+                    }, runnable -> {
+                        Thread thread = new Thread(runnable, "backupkit-content-check-" + id);
+                        thread.setDaemon(true);
+                        thread.start();
+                    });
             String safetyId = null;
-            if (options.safetyBackup() && liveVersion != null) {
-                requireNotCancelled(id);
-                ProgressListener outer = config.listener();
-                // The safety backup's own phases are reported as one SAFETY_BACKUP phase, so that a
-                // listener never sees a DONE before the restore is done.
-                ProgressListener mapped = p -> outer.onProgress(new Progress(Phase.SAFETY_BACKUP, p.table(),
-                        p.rowsDone(), p.rowsTotal(), p.bytesWritten()));
-                report(Phase.SAFETY_BACKUP, manifest);
-                safetyId = BackupRun.run(config.withoutMedia().withListener(mapped),
-                        BackupRequest.labelled(safetyLabel)).id();
-                LOG.info("restore of {}: safety backup {} taken", id, safetyId);
+            try {
+                safetyId = safetyBackup(id, manifest, options, liveVersion, safetyLabel);
+            } catch (RuntimeException | Error e) {
+                // the staging file is deleted once this method leaves; let the reader finish first
+                contentCheck.handle((problems, failure) -> null).join();
+                throw e;
+            }
+            List<String> contentProblems;
+            try {
+                contentProblems = contentCheck.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                contentProblems = List.of("the content check failed: " + e.getCause().getMessage());
+            }
+            if (!contentProblems.isEmpty()) {
+                if (safetyId != null) {
+                    catalog.delete(safetyId);
+                }
+                throw new InvalidArchiveException("backup " + id + " does not rebuild a sound database: "
+                        + String.join("; ", contentProblems));
             }
             Duration pause;
             try {
@@ -196,6 +223,25 @@ public final class RestoreRun {
             LOG.warn("restore of {} failed: {}", id, e.toString());
             throw new BackupException("restoring backup " + id + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Takes the {@code pre-restore} safety backup when asked and there is a live database; its id, or null. */
+    private String safetyBackup(String id, BackupManifest manifest, RestoreOptions options, String liveVersion,
+                                String safetyLabel) {
+        String safetyId = null;
+        if (options.safetyBackup() && liveVersion != null) {
+            requireNotCancelled(id);
+            ProgressListener outer = config.listener();
+            // The safety backup's own phases are reported as one SAFETY_BACKUP phase, so that a
+            // listener never sees a DONE before the restore is done.
+            ProgressListener mapped = p -> outer.onProgress(new Progress(Phase.SAFETY_BACKUP, p.table(),
+                    p.rowsDone(), p.rowsTotal(), p.bytesWritten()));
+            report(Phase.SAFETY_BACKUP, manifest);
+            safetyId = BackupRun.run(config.withoutMedia().withListener(mapped),
+                    BackupRequest.labelled(safetyLabel)).id();
+            LOG.info("restore of {}: safety backup {} taken", id, safetyId);
+        }
+        return safetyId;
     }
 
     private static void requireNotCancelled(String id) {
@@ -247,8 +293,8 @@ public final class RestoreRun {
                 + config.dialect().name() + " dialect cannot restore"));
     }
 
-    private Staging stage(Restorer restorer, BackupManifest manifest, boolean besideLive, boolean allowFkViolations)
-            throws Exception {
+    private Staging stage(Restorer restorer, BackupManifest manifest, boolean besideLive, boolean allowFkViolations,
+                          boolean checkContent) throws Exception {
         cleanUpAbandonedStaging(restorer);
         Staging staging = restorer.openStaging(config.dataSource(), manifest, besideLive,
                 config.options().tempDirectory());
@@ -256,6 +302,9 @@ public final class RestoreRun {
             catalog.forEachEntry(manifest.id(), manifest, staging::load);
             report(Phase.CHECK, manifest);
             List<String> problems = new ArrayList<>(staging.complete());
+            if (problems.isEmpty() && checkContent) {
+                problems.addAll(ContentChecksum.verify(staging, manifest));
+            }
             if (allowFkViolations) {
                 problems.removeIf(problem -> problem.startsWith(FK_PROBLEM));
             }

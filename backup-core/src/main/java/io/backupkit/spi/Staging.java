@@ -28,6 +28,16 @@ public interface Staging extends AutoCloseable {
     List<String> complete() throws Exception;
 
     /**
+     * A read snapshot of the staged database, opened after {@link #complete()}: the restore renders
+     * every table again through it and compares each table's content checksum
+     * ({@link io.backupkit.TableSummary#contentChecksum()}) with the manifest's. Empty when the
+     * dialect cannot offer one; the content check is then skipped.
+     */
+    default java.util.Optional<Snapshot> openStagedSnapshot() throws Exception {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Runs a callback on a connection to the staged database, in a transaction committed when it
      * returns, then checks the database again. Called after {@link #complete()}.
      *

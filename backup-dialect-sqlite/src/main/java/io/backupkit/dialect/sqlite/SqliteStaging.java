@@ -304,6 +304,30 @@ final class SqliteStaging implements Staging {
     }
 
     @Override
+    public java.util.Optional<io.backupkit.spi.Snapshot> openStagedSnapshot() throws SQLException {
+        // Nothing else writes to the staging file, so a plain read transaction is a snapshot.
+        Connection reader = DriverManager.getConnection("jdbc:sqlite:" + path);
+        try {
+            try (Statement s = reader.createStatement()) {
+                s.execute("PRAGMA query_only = ON");
+                s.execute("BEGIN DEFERRED");
+                s.executeQuery("SELECT count(*) FROM sqlite_schema").close();
+            }
+            return java.util.Optional.of(new SqliteSnapshot(reader, java.time.Instant.now(), "staging", List.of(),
+                    () -> {
+                        try (Statement s = reader.createStatement()) {
+                            s.execute("ROLLBACK");
+                        } finally {
+                            reader.close();
+                        }
+                    }));
+        } catch (SQLException | RuntimeException e) {
+            reader.close();
+            throw e;
+        }
+    }
+
+    @Override
     public List<String> complete() throws SQLException, IOException {
         List<String> problems = new ArrayList<>();
         try (Statement s = connection.createStatement()) {

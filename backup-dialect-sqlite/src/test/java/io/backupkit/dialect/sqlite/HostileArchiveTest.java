@@ -513,4 +513,52 @@ class HostileArchiveTest {
 
         assertThat(SqliteTestTools.pragma(live, "user_version")).isEqualTo("3");
     }
+
+    // ------------------------------------------------------------------------------------------
+    // Content checksums: the staged tables are rendered again and compared with the manifest
+
+    @Test
+    void everyTableOfAnUnredactedBackupCarriesAContentChecksum() throws Exception {
+        Forgery f = forge();
+        for (String table : List.of("users", "tickets")) {
+            assertThat(f.tableNode(table).get("contentChecksum").asText()).as(table).matches("crc32c:[0-9a-f]{8}");
+        }
+    }
+
+    @Test
+    void aValueChangedInADataEntryWithRecomputedEntryChecksumsIsCaughtByTheContentChecksum() throws Exception {
+        Forgery f = forge();
+        String data = f.entry("DATA", "tickets");
+        assertThat(f.text(data)).contains("'pompe 17'");
+        f.setText(data, f.text(data).replace("'pompe 17'", "'pompe 71'"));
+        f.write();
+        assertThat(service.verify(id).ok()).as("entry checksums and sizes agree with the forged manifest").isTrue();
+        var deep = service.verify(id, io.backupkit.VerifyDepth.DEEP);
+        assertThat(deep.ok()).isFalse();
+        assertThat(deep.problems()).singleElement().asString().contains("table 'tickets'", "content checksum");
+
+        restoreFails(InvalidArchiveException.class, id, "table 'tickets'", "content checksum");
+    }
+
+    @Test
+    void aWrongContentChecksumInTheManifestIsReportedForThatTableOnly() throws Exception {
+        Forgery f = forge();
+        f.tableNode("users").put("contentChecksum", "crc32c:00000000");
+        f.write();
+
+        Throwable thrown = restoreFails(InvalidArchiveException.class, id, "table 'users'", "crc32c:00000000");
+        assertThat(thrown.getMessage()).doesNotContain("table 'tickets'");
+    }
+
+    @Test
+    void aBackupWithoutContentChecksumsStillRestores() throws Exception {
+        Forgery f = forge();
+        f.tableNode("users").remove("contentChecksum");
+        f.tableNode("tickets").remove("contentChecksum");
+        f.write();
+
+        RestoreResult result = service.restore(id, RestoreOptions.builder().build());
+
+        assertThat(result.rows()).isEqualTo(700);
+    }
 }
