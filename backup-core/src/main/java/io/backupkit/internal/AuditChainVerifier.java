@@ -29,10 +29,9 @@ public final class AuditChainVerifier {
         String hashAtAnchor = null;
         try (Stream<AuditRecord> records = sink.read(AuditSink.Order.OLDEST_FIRST)) {
             Iterator<AuditRecord> it = records.iterator();
-            AuditRecord next = it.hasNext() ? it.next() : null;
-            while (next != null) {
-                AuditRecord r = next;
-                next = it.hasNext() ? it.next() : null;
+            String prevPrevHash = null;
+            while (it.hasNext()) {
+                AuditRecord r = it.next();
                 line++;
                 long expected = prevSeq + 1;
                 if (!r.hashValid()) {
@@ -42,12 +41,20 @@ public final class AuditChainVerifier {
                 if (r.seq() == expected && r.prevHash().equals(prevHash)) {
                     checked++;
                     prevSeq = r.seq();
+                    prevPrevHash = prevHash;
                     prevHash = r.hash();
                     if (anchor.isPresent() && anchor.get().seq() == r.seq()) {
                         hashAtAnchor = r.hash();
                     }
                     continue;
                 }
+                if (prevSeq > 0 && r.seq() == prevSeq && r.prevHash().equals(prevPrevHash)) {
+                    return broken(trail, checked - 1, Problem.INSERTED, r.seq(), line - 1, "lines " + (line - 1)
+                            + " and " + line + " both claim to be record " + r.seq() + " after the same record: one of "
+                            + "them was inserted");
+                }
+                // look ahead only now, so that a malformed line is reported with the records before it checked
+                AuditRecord next = it.hasNext() ? it.next() : null;
                 boolean nextChainsHere = next != null && next.seq() == expected && next.prevHash().equals(prevHash);
                 if (r.seq() == expected) {
                     if (nextChainsHere) {
