@@ -85,6 +85,11 @@ final class RateLimiter {
         }
     }
 
+    /** How many (actor, operation) counters are kept; for tests. */
+    int trackedKeys() {
+        return windows.size();
+    }
+
     private void sweep() {
         Instant now = clock.instant();
         Iterator<Map.Entry<Key, Deque<Instant>>> it = windows.entrySet().iterator();
