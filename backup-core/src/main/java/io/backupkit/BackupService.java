@@ -34,6 +34,19 @@ import javax.sql.DataSource;
  *
  * <p>Instances are immutable and thread-safe; concurrent backups get distinct ids and never
  * collide. Each backup borrows one connection from the data source for as long as it reads.
+ *
+ * <p>Every operation runs for an {@link Actor} through one gate: the {@link AccessPolicy} (a
+ * denial throws {@link AccessDeniedException}), the {@link RateLimits} (going over throws
+ * {@link RateLimitedException}), the operation, then one {@link AuditRecord} with the outcome,
+ * appended to the {@link io.backupkit.spi.AuditSink audit trail} and logged on
+ * {@code io.backupkit.audit}. The methods without an actor run as {@link Actor#system(String)}.
+ *
+ * <pre>{@code
+ * Actor actor = Actor.user(user.email(), Set.of(user.role()), ctx.ip()).withReason("settings page");
+ * backups.exportSql(actor, id, response.getOutputStream());   // checked, rate-limited, audited
+ * }</pre>
+ *
+ * <p>{@link #catalog()} reads the store directly, outside that gate; do not hand it to request handlers.
  */
 public final class BackupService {
 
@@ -375,7 +388,10 @@ public final class BackupService {
         return new BackupService(config, catalog.withIdentity(identity), policy, guard, lastFailure);
     }
 
-    /** The read-side operations, usable without a database. */
+    /**
+     * The read-side operations, usable without a database. They bypass the access policy, rate
+     * limits and audit trail: for the host's own code, never for request handlers.
+     */
     public BackupCatalog catalog() {
         return catalog;
     }

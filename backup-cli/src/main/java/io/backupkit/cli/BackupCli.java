@@ -57,6 +57,8 @@ import picocli.CommandLine.Spec;
  * java -jar backup-cli.jar keygen --out key.txt     # prints the recipient age1...
  * java -jar backup-cli.jar backup --db ... --store ... --recipient age1... --signing-key sign.pem
  * java -jar backup-cli.jar restore --db ... --store ... --id ID --identity key.txt --trusted-key sign.pub.pem
+ * java -jar backup-cli.jar restore --db ... --store ... --id ID --audit-trail /var/log/app/backup-audit.jsonl
+ * java -jar backup-cli.jar audit --trail /var/log/app/backup-audit.jsonl --verify
  * AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... java -jar backup-cli.jar list \
  *     --store 's3://backups/app?endpoint=http://127.0.0.1:9000&amp;region=us-east-1&amp;pathStyle=true'
  * </pre>

@@ -290,6 +290,23 @@ class AuditTrailTest {
     }
 
     @Test
+    void scheduledBackupsAreAuditedAsTheSchedulerWithoutRateLimits() {
+        BackupService service = service();
+        try (io.backupkit.BackupScheduler scheduler = io.backupkit.BackupScheduler.builder().service(service)
+                .every(Duration.ofHours(1)).build()) {
+            for (int i = 0; i < 8; i++) {   // more than the default 6 backups per hour of a person
+                scheduler.runNow();
+            }
+        }
+        List<AuditRecord> backups = records(service).stream().filter(r -> r.operation() == Operation.BACKUP).toList();
+        assertThat(backups).hasSize(8).allSatisfy(r -> {
+            assertThat(r.outcome()).isEqualTo(AuditOutcome.OK);
+            assertThat(r.actorId()).isEqualTo("system");
+            assertThat(r.reason()).isEqualTo("scheduler");
+        });
+    }
+
+    @Test
     void withoutATrailRecordsGoToTheLogOnlyAndCannotBeVerified() {
         BackupService service = builder().build();
         service.backup();
