@@ -135,8 +135,8 @@ public final class JsonLinesAuditSink implements AuditSink {
             Optional<Anchor> anchor = anchor();
             Anchor last = lastRecord(channel, size);
             Anchor base = last;
-            if (anchor.isPresent() && anchor.get().seq() >= last.seq()) {
-                if (anchor.get().seq() > last.seq()) {
+            if (anchor.isPresent() && (last == null || anchor.get().seq() >= last.seq())) {
+                if (last != null && anchor.get().seq() > last.seq()) {
                     LOG.warn("audit trail {} ends at record {} but its anchor names record {}: records were removed; "
                             + "the chain continues from the anchor so that the gap stays visible", file, last.seq(),
                             anchor.get().seq());

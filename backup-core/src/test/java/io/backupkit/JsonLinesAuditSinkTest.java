@@ -321,6 +321,47 @@ class JsonLinesAuditSinkTest {
     }
 
     @Test
+    void appendsFromSeveralProcessesFormOneChain() throws Exception {
+        Path file = dir.resolve("processes.jsonl");
+        JsonLinesAuditSink sink = JsonLinesAuditSink.at(file);
+        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<Process> children = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            children.add(new ProcessBuilder(java, "-cp", classPath, AuditAppenderMain.class.getName(), file.toString(), "60")
+                    .redirectErrorStream(true).start());
+        }
+        for (int i = 0; i < 60; i++) {
+            sink.append(record(i));
+        }
+        for (Process child : children) {
+            String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(child.waitFor()).as(output).isZero();
+        }
+        AuditVerification check = AuditVerification.of(sink);
+        assertThat(check.intact()).as(check.message()).isTrue();
+        assertThat(check.recordsChecked()).isEqualTo(180);
+    }
+
+    @Test
+    void aGarbledLastLineIsSkippedFromTheAnchorOrRefusedWithoutOne() throws IOException {
+        JsonLinesAuditSink sink = trailWith(3);
+        List<String> lines = lines(sink);
+        lines.set(2, "{\"garbage\":true}");
+        rewrite(sink, lines);
+        AuditRecord next = sink.append(record(4));
+        assertThat(next.seq()).isEqualTo(4);
+        assertThat(AuditVerification.of(sink).problem()).isEqualTo(Problem.MALFORMED);
+
+        Files.delete(dir.resolve("logs/audit.jsonl.anchor"));
+        lines = lines(sink);
+        lines.set(3, "garbage");
+        rewrite(sink, lines);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sink.append(record(5)))
+                .isInstanceOf(AuditTrailException.class).hasMessageContaining("no anchor to continue from");
+    }
+
+    @Test
     void aTrailThatIsAFolderFailsAtStartUp() throws IOException {
         Files.createDirectories(dir.resolve("folder.jsonl"));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> JsonLinesAuditSink.at(dir.resolve("folder.jsonl")))
