@@ -127,10 +127,21 @@ public final class JsonLinesAuditSink implements AuditSink {
         Objects.requireNonNull(record, "record");
         ReentrantLock lock = LOCKS.computeIfAbsent(file, p -> new ReentrantLock());
         lock.lock();
-        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = lockChannel.lock();
-             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                     StandardOpenOption.WRITE)) {
+        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            // released when lockChannel closes
+            lockChannel.lock();
+            return appendLocked(record);
+        } catch (IOException e) {
+            throw new AuditTrailException("appending to the audit trail " + file + " failed: " + e, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The append proper, with the trail locked in this JVM and across processes. */
+    private AuditRecord appendLocked(AuditRecord record) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
             long size = dropTornTail(channel);
             Optional<Anchor> anchor = anchor();
             Anchor last = lastRecord(channel, size);
@@ -156,10 +167,6 @@ public final class JsonLinesAuditSink implements AuditSink {
             channel.force(false);
             writeAnchor(new Anchor(sealed.seq(), sealed.hash()));
             return sealed;
-        } catch (IOException e) {
-            throw new AuditTrailException("appending to the audit trail " + file + " failed: " + e, e);
-        } finally {
-            lock.unlock();
         }
     }
 
