@@ -290,6 +290,31 @@ class AuditTrailTest {
     }
 
     @Test
+    void concurrentOperationsKeepOneValidChain() throws Exception {
+        BackupService service = service();
+        service.backup();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            Actor actor = t % 2 == 0 ? root : manager;
+            futures.add(pool.submit(() -> {
+                for (int i = 0; i < 20; i++) {
+                    service.list(actor);
+                    service.status(actor);
+                }
+                return null;
+            }));
+        }
+        for (java.util.concurrent.Future<?> f : futures) {
+            f.get();
+        }
+        pool.shutdown();
+        AuditVerification check = service.verifyAudit();
+        assertThat(check.intact()).as(check.message()).isTrue();
+        assertThat(check.recordsChecked()).isEqualTo(1 + 6 * 20 * 2);
+    }
+
+    @Test
     void scheduledBackupsAreAuditedAsTheSchedulerWithoutRateLimits() {
         BackupService service = service();
         try (io.backupkit.BackupScheduler scheduler = io.backupkit.BackupScheduler.builder().service(service)
