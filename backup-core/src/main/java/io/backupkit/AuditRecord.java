@@ -83,10 +83,8 @@ public record AuditRecord(long seq, Instant time, String actorId, List<String> r
             throw new IllegalArgumentException("seq starts at 1: " + seq);
         }
         Objects.requireNonNull(prevHash, "prevHash");
-        AuditRecord placed = new AuditRecord(seq, time, actorId, roles, remoteAddress, reason, operation, backupId,
-                outcome, detail, bytes, duration, prevHash, prevHash);
         return new AuditRecord(seq, time, actorId, roles, remoteAddress, reason, operation, backupId,
-                outcome, detail, bytes, duration, prevHash, placed.computeHash());
+                outcome, detail, bytes, duration, prevHash, sha256(canonicalBytes(seq, prevHash)));
     }
 
     /** Whether the record is sealed and its hash matches its content. */
@@ -96,8 +94,12 @@ public record AuditRecord(long seq, Instant time, String actorId, List<String> r
 
     /** The SHA-256 (lower-case hex) of {@link #canonicalBytes()}. */
     public String computeHash() {
+        return sha256(canonicalBytes());
+    }
+
+    private static String sha256(byte[] bytes) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonicalBytes()));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
@@ -121,6 +123,10 @@ public record AuditRecord(long seq, Instant time, String actorId, List<String> r
      * Absent values are written as {@code -}.
      */
     public byte[] canonicalBytes() {
+        return canonicalBytes(seq, prevHash);
+    }
+
+    private byte[] canonicalBytes(long seq, String prevHash) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         line(out, "backupkit-audit-v1");
         line(out, "seq=" + seq);
