@@ -462,6 +462,10 @@ public final class BackupCatalog {
     }
 
     private void requireOk(VerificationResult result) {
+        if (!result.ok() && result.problems().stream().anyMatch(Signatures::isRefusal)) {
+            throw new SignatureException("backup " + result.id() + " failed verification: "
+                    + String.join("; ", result.problems()));
+        }
         if (!result.ok()) {
             throw new InvalidArchiveException("backup " + result.id() + " failed verification: "
                     + String.join("; ", result.problems()));
@@ -614,7 +618,7 @@ public final class BackupCatalog {
         if (allowUnsigned) {
             LOG.warn("{}; reading it anyway because unsigned backups are allowed", problem);
         } else if (!trustedKeys.isEmpty() || info.encrypted()) {
-            problems.add(problem + " (refused; configure trusted keys, or allowUnsigned to accept it)");
+            problems.add(problem + Signatures.REFUSAL);
         }
     }
 

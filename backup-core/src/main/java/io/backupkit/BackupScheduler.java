@@ -94,6 +94,9 @@ public final class BackupScheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BackupScheduler.class);
 
+    /** The actor of the scheduler's operations in the audit trail: the system, with the reason "scheduler". */
+    private static final Actor SCHEDULER = Actor.system("scheduler");
+
     private final BackupService service;
     private final Schedule schedule;
     private final ZoneId zone;
@@ -172,7 +175,7 @@ public final class BackupScheduler implements AutoCloseable {
     /** Whether the newest stored backup predates the schedule's last slot before {@code now}. */
     private boolean missed(Instant now) {
         try {
-            List<BackupInfo> backups = service.list();
+            List<BackupInfo> backups = service.list(SCHEDULER);
             if (backups.isEmpty()) {
                 return false;
             }
@@ -295,7 +298,7 @@ public final class BackupScheduler implements AutoCloseable {
                     return new Outcome(null, "another process has backed up since the missed slot");
                 }
                 LOG.info("starting {} (lease held by {})", what, holder);
-                BackupManifest manifest = service.backup();
+                BackupManifest manifest = service.backup(SCHEDULER, BackupRequest.defaults());
                 success = true;
                 LOG.info("{} done: backup {}", what, manifest.id());
                 afterBackup(manifest);
@@ -316,7 +319,7 @@ public final class BackupScheduler implements AutoCloseable {
         String id = manifest.id();
         if (deepVerify) {
             try {
-                VerificationResult result = service.verify(id, VerifyDepth.DEEP);
+                VerificationResult result = service.verify(SCHEDULER, id, VerifyDepth.DEEP);
                 if (result.ok()) {
                     verifiedIds.add(id);
                     LOG.info("backup {} deep-verified: {} entries checked", id, result.entriesChecked());
@@ -329,10 +332,10 @@ public final class BackupScheduler implements AutoCloseable {
         }
         if (retention != null) {
             try {
-                RetentionPlan plan = retention.plan(service.list(), clock.instant(), Set.copyOf(verifiedIds));
+                RetentionPlan plan = retention.plan(service.list(SCHEDULER), clock.instant(), Set.copyOf(verifiedIds));
                 for (BackupInfo doomed : plan.toDelete()) {
                     try {
-                        service.delete(doomed.id());
+                        service.delete(SCHEDULER, doomed.id());
                         LOG.info("retention deleted backup {} from {}", doomed.id(), doomed.createdAt());
                     } catch (RuntimeException e) {
                         LOG.error("retention could not delete backup {}: {}", doomed.id(), e.getMessage());

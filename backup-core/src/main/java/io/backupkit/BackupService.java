@@ -3,7 +3,9 @@ package io.backupkit;
 import io.backupkit.internal.BackupRun;
 import io.backupkit.internal.DialectResolver;
 import io.backupkit.internal.JobRunner;
+import io.backupkit.internal.OperationGuard;
 import io.backupkit.internal.RestoreRun;
+import io.backupkit.spi.AuditSink;
 import io.backupkit.spi.Dialect;
 import io.backupkit.spi.MediaSource;
 import io.backupkit.spi.Store;
@@ -11,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -33,14 +36,31 @@ import javax.sql.DataSource;
  *
  * <p>Instances are immutable and thread-safe; concurrent backups get distinct ids and never
  * collide. Each backup borrows one connection from the data source for as long as it reads.
+ *
+ * <p>Every operation runs for an {@link Actor} through one gate: the {@link AccessPolicy} (a
+ * denial throws {@link AccessDeniedException}), the {@link RateLimits} (going over throws
+ * {@link RateLimitedException}), the operation, then one {@link AuditRecord} with the outcome,
+ * appended to the {@link io.backupkit.spi.AuditSink audit trail} and logged on
+ * {@code io.backupkit.audit}. The methods without an actor run as {@link Actor#system(String)}.
+ *
+ * <pre>{@code
+ * Actor actor = Actor.user(user.email(), Set.of(user.role()), ctx.ip()).withReason("settings page");
+ * backups.exportSql(actor, id, response.getOutputStream());   // checked, rate-limited, audited
+ * }</pre>
+ *
+ * <p>{@link #catalog()} reads the store directly, outside that gate; do not hand it to request handlers.
  */
 public final class BackupService {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BackupService.class);
 
     private static final String LIBRARY_VERSION = readLibraryVersion();
 
     private final BackupRun.Config config;
     private final BackupCatalog catalog;
     private final AccessPolicy policy;
+    /** Policy, rate limits and audit: shared by every view of this service (see {@link #withIdentity}). */
+    private final OperationGuard guard;
     /** Shared by every view of this service (see {@link #withIdentity}), so status sees all failures. */
     private final java.util.concurrent.atomic.AtomicReference<Failure> lastFailure;
 
@@ -50,15 +70,12 @@ public final class BackupService {
     /** Shared by every view of this service, so that a job started in one is found in all. */
     private final JobRunner jobs;
 
-    private BackupService(BackupRun.Config config, BackupCatalog catalog, AccessPolicy policy, JobRunner jobs) {
-        this(config, catalog, policy, new java.util.concurrent.atomic.AtomicReference<>(), jobs);
-    }
-
-    private BackupService(BackupRun.Config config, BackupCatalog catalog, AccessPolicy policy,
+    private BackupService(BackupRun.Config config, BackupCatalog catalog, AccessPolicy policy, OperationGuard guard,
                           java.util.concurrent.atomic.AtomicReference<Failure> lastFailure, JobRunner jobs) {
         this.config = config;
         this.catalog = catalog;
         this.policy = policy;
+        this.guard = guard;
         this.lastFailure = lastFailure;
         this.jobs = jobs;
     }
@@ -66,40 +83,54 @@ public final class BackupService {
     /** The actor of the methods that take none: the application itself. */
     private static final Actor SYSTEM = Actor.system("");
 
-    /** Checks the access policy for the actor; throws {@link AccessDeniedException} on a denial. */
-    private void authorize(Actor actor, Operation operation) {
-        Objects.requireNonNull(actor, "actor");
-        if (!policy.permits(actor, operation)) {
-            throw new AccessDeniedException(actor.id(), operation);
-        }
-    }
-
     /** A new builder. */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Takes a backup with default request settings. */
+    // Every operation runs through the guard: access policy, rate limit, the operation, one audit
+    // record. The methods without an Actor run as the system actor (scheduler, command line, host
+    // code acting for itself), which the default policy allows everything and rate limits exempt.
+
+    /** Takes a backup with default request settings, as the system actor. */
     public BackupManifest backup() {
-        return backup(BackupRequest.defaults());
+        return backup(SYSTEM, BackupRequest.defaults());
     }
 
     /**
-     * Takes a backup. Returns once the archive and its sidecar are committed to the store; on any
-     * failure nothing is listed and no temporary file is left.
+     * Takes a backup, as the system actor. Returns once the archive and its sidecar are committed to
+     * the store; on any failure nothing is listed and no temporary file is left.
      *
      * @throws SnapshotException     the database could not be read consistently
      * @throws StorageException      the store could not be written
      * @throws BackupException       any other failure, such as a redaction rule naming an unknown column
      */
     public BackupManifest backup(BackupRequest request) {
+        return backup(SYSTEM, request);
+    }
+
+    /**
+     * {@link #backup(BackupRequest)} for an actor.
+     *
+     * @throws AccessDeniedException the policy refuses
+     * @throws RateLimitedException  the actor went over the {@link Operation#BACKUP} limit
+     */
+    public BackupManifest backup(Actor actor, BackupRequest request) {
         Objects.requireNonNull(request, "request");
+        return guard.run(actor, Operation.BACKUP, null, note -> backupBody(note, request));
+    }
+
+    private BackupManifest backupBody(OperationGuard.Note note, BackupRequest request) {
+        BackupManifest manifest;
         try {
-            return BackupRun.run(config, request);
+            manifest = BackupRun.run(config, request);
         } catch (BackupException e) {
             lastFailure.set(new Failure(e.getMessage(), config.clock().instant()));
             throw e;
         }
+        note.backupId(manifest.id());
+        archiveSize(manifest.id(), note);
+        return manifest;
     }
 
     /**
@@ -107,16 +138,23 @@ public final class BackupService {
      * service's last failure if it came after the newest success. Reads only sidecars.
      */
     public BackupStatus status() {
-        List<BackupInfo> backups = catalog.list();
-        BackupInfo last = backups.isEmpty() ? null : backups.get(backups.size() - 1);
-        java.time.Instant now = config.clock().instant();
-        Failure failure = lastFailure.get();
-        if (failure != null && last != null && !failure.at().isAfter(last.createdAt())) {
-            failure = null;
-        }
-        return new BackupStatus(last, last == null ? null : java.time.Duration.between(last.createdAt(), now),
-                backups.size(), backups.stream().mapToLong(BackupInfo::sizeBytes).sum(),
-                failure == null ? null : failure.message(), failure == null ? null : failure.at());
+        return status(SYSTEM);
+    }
+
+    /** {@link #status()} for an actor. */
+    public BackupStatus status(Actor actor) {
+        return guard.run(actor, Operation.STATUS, null, note -> {
+            List<BackupInfo> backups = catalog.list();
+            BackupInfo last = backups.isEmpty() ? null : backups.get(backups.size() - 1);
+            java.time.Instant now = config.clock().instant();
+            Failure failure = lastFailure.get();
+            if (failure != null && last != null && !failure.at().isAfter(last.createdAt())) {
+                failure = null;
+            }
+            return new BackupStatus(last, last == null ? null : java.time.Duration.between(last.createdAt(), now),
+                    backups.size(), backups.stream().mapToLong(BackupInfo::sizeBytes).sum(),
+                    failure == null ? null : failure.message(), failure == null ? null : failure.at());
+        });
     }
 
     /**
@@ -125,6 +163,15 @@ public final class BackupService {
      * or the store.
      */
     public RestorePreview preview(String id) {
+        return preview(SYSTEM, id);
+    }
+
+    /** {@link #preview(String)} for an actor. */
+    public RestorePreview preview(Actor actor, String id) {
+        return guard.run(actor, Operation.PREVIEW, id, note -> previewBody(id));
+    }
+
+    private RestorePreview previewBody(String id) {
         return new RestoreRun(config, catalog).preview(id);
     }
 
@@ -137,7 +184,18 @@ public final class BackupService {
      * @throws InvalidArchiveException the archive is damaged, forged or not loadable; nothing changed
      */
     public RestoreResult restore(String id, RestoreOptions options) {
-        return new RestoreRun(config, catalog).restore(id, options);
+        return restore(SYSTEM, id, options);
+    }
+
+    /** {@link #restore(String, RestoreOptions)} for an actor. */
+    public RestoreResult restore(Actor actor, String id, RestoreOptions options) {
+        return guard.run(actor, Operation.RESTORE, id, note -> restoreBody(note, id, options));
+    }
+
+    private RestoreResult restoreBody(OperationGuard.Note note, String id, RestoreOptions options) {
+        RestoreResult result = new RestoreRun(config, catalog).restore(id, options);
+        archiveSize(id, note);
+        return result;
     }
 
     /**
@@ -146,132 +204,193 @@ public final class BackupService {
      * anything else. Verified and staged like a full restore; applied in one transaction.
      */
     public SelectiveRestoreResult restoreSelected(String id, Selection selection) {
-        return new RestoreRun(config, catalog).restoreSelected(id, selection);
+        return restoreSelected(SYSTEM, id, selection);
+    }
+
+    /** {@link #restoreSelected(String, Selection)} for an actor; audited and rate-limited as a {@link Operation#RESTORE}. */
+    public SelectiveRestoreResult restoreSelected(Actor actor, String id, Selection selection) {
+        return guard.run(actor, Operation.RESTORE, id, note -> {
+            SelectiveRestoreResult result = new RestoreRun(config, catalog).restoreSelected(id, selection);
+            archiveSize(id, note);
+            note.result(AuditOutcome.OK, "selective: " + result.rows().size() + " rows considered");
+            return result;
+        });
     }
 
     /** Brings back the database as it was before the last restore (its {@code pre-restore} backup). */
     public RestoreResult undoLastRestore(RestoreOptions options) {
-        return new RestoreRun(config, catalog).undoLastRestore(options);
-    }
-
-    /** Every complete backup in the store, oldest first. */
-    public List<BackupInfo> list() {
-        return catalog.list();
-    }
-
-    /** One backup's listing data. */
-    public BackupInfo info(String id) {
-        return catalog.info(id);
-    }
-
-    /** Checks every checksum of a stored backup. */
-    public VerificationResult verify(String id) {
-        return catalog.verify(id);
-    }
-
-    /** Checks a stored backup at the given depth; {@link VerifyDepth#DEEP} rebuilds it into a scratch database. */
-    public VerificationResult verify(String id, VerifyDepth depth) {
-        return catalog.verify(id, depth);
-    }
-
-    /** Writes one plain SQL script that rebuilds the backed-up database. */
-    public void exportSql(String id, OutputStream out) {
-        catalog.exportSql(id, out);
-    }
-
-    /** Copies a stored backup to another store (for example an off-site copy); listed there once complete. */
-    public void copy(String id, Store target) {
-        catalog.copy(id, target);
-    }
-
-    /** Deletes a stored backup. */
-    public void delete(String id) {
-        catalog.delete(id);
-    }
-
-
-    // ---- Operations on behalf of an actor: checked by the access policy. The methods above that
-    // take no actor run as the system actor (scheduler, command line, host code acting for itself).
-
-    /** {@link #backup(BackupRequest)} for an actor. @throws AccessDeniedException the policy refuses */
-    public BackupManifest backup(Actor actor, BackupRequest request) {
-        authorize(actor, Operation.BACKUP);
-        return backup(request);
-    }
-
-    /** {@link #status()} for an actor. */
-    public BackupStatus status(Actor actor) {
-        authorize(actor, Operation.STATUS);
-        return status();
-    }
-
-    /** {@link #list()} for an actor. */
-    public List<BackupInfo> list(Actor actor) {
-        authorize(actor, Operation.LIST);
-        return list();
-    }
-
-    /** {@link #info(String)} for an actor. */
-    public BackupInfo info(Actor actor, String id) {
-        authorize(actor, Operation.LIST);
-        return info(id);
-    }
-
-    /** {@link #verify(String, VerifyDepth)} for an actor. */
-    public VerificationResult verify(Actor actor, String id, VerifyDepth depth) {
-        authorize(actor, Operation.VERIFY);
-        return verify(id, depth);
-    }
-
-    /** {@link #preview(String)} for an actor. */
-    public RestorePreview preview(Actor actor, String id) {
-        authorize(actor, Operation.PREVIEW);
-        return preview(id);
-    }
-
-    /** {@link #restore(String, RestoreOptions)} for an actor. */
-    public RestoreResult restore(Actor actor, String id, RestoreOptions options) {
-        authorize(actor, Operation.RESTORE);
-        return restore(id, options);
-    }
-
-    /** {@link #restoreSelected(String, Selection)} for an actor. */
-    public SelectiveRestoreResult restoreSelected(Actor actor, String id, Selection selection) {
-        authorize(actor, Operation.RESTORE);
-        return restoreSelected(id, selection);
+        return undoLastRestore(SYSTEM, options);
     }
 
     /** {@link #undoLastRestore(RestoreOptions)} for an actor. */
     public RestoreResult undoLastRestore(Actor actor, RestoreOptions options) {
-        authorize(actor, Operation.UNDO);
-        return undoLastRestore(options);
+        return guard.run(actor, Operation.UNDO, null, note -> undoBody(note, options));
     }
 
-    /** {@link #exportSql(String, OutputStream)} for an actor. */
+    private RestoreResult undoBody(OperationGuard.Note note, RestoreOptions options) {
+        RestoreResult result = new RestoreRun(config, catalog).undoLastRestore(options);
+        note.backupId(result.backupId());
+        archiveSize(result.backupId(), note);
+        return result;
+    }
+
+    /** Every complete backup in the store, oldest first. */
+    public List<BackupInfo> list() {
+        return list(SYSTEM);
+    }
+
+    /** {@link #list()} for an actor. */
+    public List<BackupInfo> list(Actor actor) {
+        return guard.run(actor, Operation.LIST, null, note -> catalog.list());
+    }
+
+    /** One backup's listing data. */
+    public BackupInfo info(String id) {
+        return info(SYSTEM, id);
+    }
+
+    /** {@link #info(String)} for an actor; audited as a {@link Operation#LIST}. */
+    public BackupInfo info(Actor actor, String id) {
+        return guard.run(actor, Operation.LIST, id, note -> catalog.info(id));
+    }
+
+    /** Checks every checksum of a stored backup. */
+    public VerificationResult verify(String id) {
+        return verify(SYSTEM, id, VerifyDepth.QUICK);
+    }
+
+    /** Checks a stored backup at the given depth; {@link VerifyDepth#DEEP} rebuilds it into a scratch database. */
+    public VerificationResult verify(String id, VerifyDepth depth) {
+        return verify(SYSTEM, id, depth);
+    }
+
+    /**
+     * {@link #verify(String, VerifyDepth)} for an actor. A result that is not ok is audited as
+     * {@link AuditOutcome#INVALID}, or {@link AuditOutcome#SIGNATURE_FAILURE} when a signature was refused.
+     */
+    public VerificationResult verify(Actor actor, String id, VerifyDepth depth) {
+        Objects.requireNonNull(depth, "depth");
+        return guard.run(actor, Operation.VERIFY, id, note -> verifyBody(note, id, depth));
+    }
+
+    private VerificationResult verifyBody(OperationGuard.Note note, String id, VerifyDepth depth) {
+        VerificationResult result = catalog.verify(id, depth);
+        note.verification(result);
+        return result;
+    }
+
+    /** Writes one plain SQL script that rebuilds the backed-up database. */
+    public void exportSql(String id, OutputStream out) {
+        exportSql(SYSTEM, id, out);
+    }
+
+    /** {@link #exportSql(String, OutputStream)} for an actor; the audit record holds the bytes written. */
     public void exportSql(Actor actor, String id, OutputStream out) {
-        authorize(actor, Operation.EXPORT);
-        exportSql(id, out);
+        Objects.requireNonNull(out, "out");
+        guard.run(actor, Operation.EXPORT, id, note -> {
+            catalog.exportSql(id, note.counting(out));
+            return null;
+        });
     }
 
     /**
      * Streams a stored archive, as stored (encrypted when the backup is), to {@code out}: what a
-     * "download" button sends. Returns the number of bytes written.
+     * "download" button sends. Returns the number of bytes written. The archive is not verified
+     * on the way (a download of an encrypted backup needs no key); whoever opens it verifies it.
      */
     public long download(Actor actor, String id, OutputStream out) {
-        authorize(actor, Operation.DOWNLOAD);
-        BackupInfo info = catalog.info(id);
-        try (InputStream in = config.store().open(info.archiveName())) {
-            return in.transferTo(out);
-        } catch (IOException e) {
-            throw new StorageException("downloading backup " + id + " from " + config.store().description()
-                    + " failed: " + e.getMessage(), e);
-        }
+        Objects.requireNonNull(out, "out");
+        return guard.run(actor, Operation.DOWNLOAD, id, note -> {
+            BackupInfo info = catalog.info(id);
+            try (InputStream in = config.store().open(info.archiveName())) {
+                return in.transferTo(note.counting(out));
+            } catch (IOException e) {
+                throw new StorageException("downloading backup " + id + " from " + config.store().description()
+                        + " failed: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Copies a stored backup to another store (for example an off-site copy); listed there once complete. */
+    public void copy(String id, Store target) {
+        copy(SYSTEM, id, target);
+    }
+
+    /** {@link #copy(String, Store)} for an actor. */
+    public void copy(Actor actor, String id, Store target) {
+        Objects.requireNonNull(target, "target");
+        guard.run(actor, Operation.COPY, id, note -> {
+            catalog.copy(id, target);
+            archiveSize(id, note);
+            note.result(AuditOutcome.OK, "to " + target.description());
+            return null;
+        });
+    }
+
+    /** Deletes a stored backup. */
+    public void delete(String id) {
+        delete(SYSTEM, id);
     }
 
     /** {@link #delete(String)} for an actor. */
     public void delete(Actor actor, String id) {
-        authorize(actor, Operation.DELETE);
-        delete(id);
+        guard.run(actor, Operation.DELETE, id, note -> {
+            catalog.delete(id);
+            return null;
+        });
+    }
+
+    /**
+     * Checks the audit trail's hash chain and anchor, as the system actor; see
+     * {@link AuditVerification}. With no trail configured the result is
+     * {@link AuditVerification.Problem#NOT_CONFIGURED}.
+     */
+    public AuditVerification verifyAudit() {
+        return verifyAudit(SYSTEM);
+    }
+
+    /** {@link #verifyAudit()} for an actor ({@link Operation#AUDIT}); the check itself is audited. */
+    public AuditVerification verifyAudit(Actor actor) {
+        return guard.run(actor, Operation.AUDIT, null, note -> {
+            AuditVerification result = guard.verifyTrail();
+            boolean broken = !result.intact() && result.problem() != AuditVerification.Problem.NOT_CONFIGURED;
+            note.result(broken ? AuditOutcome.INVALID : AuditOutcome.OK, "verify: " + result.message());
+            return result;
+        });
+    }
+
+    /**
+     * Up to {@code limit} audit records in the given order, for an administration page (newest
+     * first) or an export (oldest first); reading is itself audited ({@link Operation#AUDIT}).
+     * Empty when no trail is configured.
+     *
+     * <pre>{@code
+     * List<AuditRecord> page = backups.auditRecords(actor, AuditSink.Order.NEWEST_FIRST, 50);
+     * }</pre>
+     */
+    public List<AuditRecord> auditRecords(Actor actor, AuditSink.Order order, int limit) {
+        Objects.requireNonNull(order, "order");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        return guard.run(actor, Operation.AUDIT, null, note -> {
+            List<AuditRecord> records;
+            try (java.util.stream.Stream<AuditRecord> all = guard.sink().read(order)) {
+                records = all.limit(limit).toList();
+            }
+            note.result(AuditOutcome.OK, "read " + records.size() + " records, "
+                    + order.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
+            return records;
+        });
+    }
+
+    /** The archive size into the note; a sidecar that cannot be read now leaves it unknown. */
+    private void archiveSize(String id, OperationGuard.Note note) {
+        try {
+            note.bytes(catalog.info(id).sizeBytes());
+        } catch (BackupException e) {
+            // the operation succeeded; only the record's byte count stays unknown
+        }
     }
 
     // ---- Jobs: the same operations in the background, with progress, for a web UI.
@@ -290,10 +409,11 @@ public final class BackupService {
      */
     public Job<BackupManifest> startBackup(Actor actor, BackupRequest request) {
         Objects.requireNonNull(request, "request");
-        authorize(actor, Operation.BACKUP);
+        OperationGuard.Admission admission = guard.admit(actor, Operation.BACKUP, null);
         return jobs.submit(JobKind.BACKUP, actor, null, JobRunner.weights(JobKind.BACKUP, false), Phase.COMMIT,
                 "the backup was cancelled; nothing was stored", BackupManifest::id,
-                progress -> backup(actor, request.withListener(both(request.listener(), progress))));
+                progress -> guard.proceed(admission,
+                        note -> backupBody(note, request.withListener(both(request.listener(), progress)))));
     }
 
     /**
@@ -306,19 +426,19 @@ public final class BackupService {
     public Job<RestoreResult> startRestore(Actor actor, String id, RestoreOptions options) {
         Objects.requireNonNull(options, "options");
         io.backupkit.internal.BackupIds.requireValid(id);
-        authorize(actor, Operation.RESTORE);
+        OperationGuard.Admission admission = guard.admit(actor, Operation.RESTORE, id);
         return jobs.submit(JobKind.RESTORE, actor, id, JobRunner.weights(JobKind.RESTORE, false), Phase.SWAP,
                 "the restore was cancelled; the live database was not changed", null,
-                progress -> withProgress(progress).restore(actor, id, options));
+                progress -> guard.proceed(admission, note -> withProgress(progress).restoreBody(note, id, options)));
     }
 
     /** Starts {@link #undoLastRestore(RestoreOptions)} in the background; cancelled like a restore. */
     public Job<RestoreResult> startUndo(Actor actor, RestoreOptions options) {
         Objects.requireNonNull(options, "options");
-        authorize(actor, Operation.UNDO);
+        OperationGuard.Admission admission = guard.admit(actor, Operation.UNDO, null);
         return jobs.submit(JobKind.UNDO, actor, null, JobRunner.weights(JobKind.UNDO, false), Phase.SWAP,
                 "the undo was cancelled; the live database was not changed", RestoreResult::backupId,
-                progress -> withProgress(progress).undoLastRestore(actor, options));
+                progress -> guard.proceed(admission, note -> withProgress(progress).undoBody(note, options)));
     }
 
     /**
@@ -329,18 +449,19 @@ public final class BackupService {
     public Job<VerificationResult> startVerify(Actor actor, String id, VerifyDepth depth) {
         Objects.requireNonNull(depth, "depth");
         io.backupkit.internal.BackupIds.requireValid(id);
-        authorize(actor, Operation.VERIFY);
+        OperationGuard.Admission admission = guard.admit(actor, Operation.VERIFY, id);
         return jobs.submit(JobKind.VERIFY, actor, id, JobRunner.weights(JobKind.VERIFY, depth == VerifyDepth.DEEP),
                 null, "the verification was cancelled", null,
-                progress -> withProgress(progress).verify(actor, id, depth));
+                progress -> guard.proceed(admission, note -> withProgress(progress).verifyBody(note, id, depth)));
     }
 
     /** Starts a {@link #preview(String)} in the background, checked by the access policy now. */
     public Job<RestorePreview> startPreview(Actor actor, String id) {
         io.backupkit.internal.BackupIds.requireValid(id);
-        authorize(actor, Operation.PREVIEW);
+        OperationGuard.Admission admission = guard.admit(actor, Operation.PREVIEW, id);
         return jobs.submit(JobKind.PREVIEW, actor, id, JobRunner.weights(JobKind.PREVIEW, false), null,
-                "the preview was cancelled", null, progress -> withProgress(progress).preview(actor, id));
+                "the preview was cancelled", null, progress -> guard.proceed(admission,
+                        note -> withProgress(progress).previewBody(id)));
     }
 
     /**
@@ -363,8 +484,8 @@ public final class BackupService {
      */
     private BackupService withProgress(ProgressListener listener) {
         ProgressListener combined = both(config.listener(), listener);
-        return new BackupService(config.withListener(combined), catalog.withProgress(combined), policy, lastFailure,
-                jobs);
+        return new BackupService(config.withListener(combined), catalog.withProgress(combined), policy, guard,
+                lastFailure, jobs);
     }
 
     private static ProgressListener both(ProgressListener first, ProgressListener second) {
@@ -387,10 +508,13 @@ public final class BackupService {
      * }</pre>
      */
     public BackupService withIdentity(AgeIdentity identity) {
-        return new BackupService(config, catalog.withIdentity(identity), policy, lastFailure, jobs);
+        return new BackupService(config, catalog.withIdentity(identity), policy, guard, lastFailure, jobs);
     }
 
-    /** The read-side operations, usable without a database. */
+    /**
+     * The read-side operations, usable without a database. They bypass the access policy, rate
+     * limits and audit trail: for the host's own code, never for request handlers.
+     */
     public BackupCatalog catalog() {
         return catalog;
     }
@@ -408,6 +532,16 @@ public final class BackupService {
     /** The access policy in use. */
     public AccessPolicy accessPolicy() {
         return policy;
+    }
+
+    /** The rate limits in use. */
+    public RateLimits rateLimits() {
+        return guard.limits();
+    }
+
+    /** Where audit records go; a log-only sink when no trail was configured. */
+    public AuditSink auditSink() {
+        return guard.sink();
     }
 
     /** The options in use. */
@@ -455,6 +589,8 @@ public final class BackupService {
         private int jobThreads = 2;
         private java.time.Duration keepFinishedJobs = java.time.Duration.ofHours(1);
         private int maxFinishedJobs = 100;
+        private AuditSink auditSink;
+        private RateLimits rateLimits;
 
         private Builder() {
         }
@@ -596,6 +732,18 @@ public final class BackupService {
         }
 
         /**
+         * Where every operation's audit record goes, for example a {@link JsonLinesAuditSink}. It
+         * must be kept apart from the database, so that no restore can erase it. Without this or
+         * {@link #auditTrail(Path)}, records go to the log only (logger {@code io.backupkit.audit}),
+         * {@link BackupService#verifyAudit()} cannot check them, and {@link #build()} warns.
+         */
+        public Builder auditSink(AuditSink sink) {
+            requireUnset(this.auditSink, "auditSink");
+            this.auditSink = Objects.requireNonNull(sink, "auditSink");
+            return this;
+        }
+
+        /**
          * How long finished jobs stay findable through {@link BackupService#job(String)} (default
          * 1 hour, measured with the service clock) and how many at most are kept (default 100; the
          * oldest go first).
@@ -610,6 +758,26 @@ public final class BackupService {
             }
             this.keepFinishedJobs = keepFor;
             this.maxFinishedJobs = maxCount;
+            return this;
+        }
+
+        /**
+         * The audit trail as a JSON Lines file, created when missing:
+         * {@code auditSink(JsonLinesAuditSink.at(file))}. Put it outside the database's folder
+         * and outside the backup store, for example beside the application's logs.
+         *
+         * @throws AuditTrailException the file cannot be created or written
+         */
+        public Builder auditTrail(Path file) {
+            requireUnset(this.auditSink, "auditSink");
+            this.auditSink = JsonLinesAuditSink.at(file);
+            return this;
+        }
+
+        /** How often each actor may perform each operation; {@link RateLimits#defaults()} when not given. */
+        public Builder rateLimits(RateLimits limits) {
+            requireUnset(this.rateLimits, "rateLimits");
+            this.rateLimits = Objects.requireNonNull(limits, "rateLimits");
             return this;
         }
 
@@ -645,9 +813,17 @@ public final class BackupService {
                     options != null ? options : BackupOptions.defaults(),
                     redaction != null ? redaction : RedactionRules.none(),
                     progress, serviceClock, LIBRARY_VERSION, mediaSource, ageRecipients, signingKey);
+            AccessPolicy policy = accessPolicy != null ? accessPolicy : AccessPolicy.superAdminOnly();
+            if (auditSink == null) {
+                LOG.warn("no audit trail configured: audit records of backups of {} go to the log only (logger {}) and "
+                        + "cannot be verified; configure auditTrail(Path) with a file outside the database",
+                        store.description(), OperationGuard.AUDIT_LOGGER);
+            }
+            OperationGuard guard = new OperationGuard(policy, rateLimits != null ? rateLimits : RateLimits.defaults(),
+                    auditSink, config.clock());
             return new BackupService(config, BackupCatalog.of(store, known).withTrustedKeys(trustedKeys)
-                    .allowUnsigned(allowUnsigned).withProgress(progress),
-                    accessPolicy != null ? accessPolicy : AccessPolicy.superAdminOnly(),
+                    .allowUnsigned(allowUnsigned).withProgress(progress), policy, guard,
+                    new java.util.concurrent.atomic.AtomicReference<>(),
                     new JobRunner(jobThreads, keepFinishedJobs, maxFinishedJobs, serviceClock));
         }
     }

@@ -24,8 +24,10 @@ public enum Operation {
     RESTORE,
     /** Undo the last restore. */
     UNDO,
+    /** Copy a stored backup to another store, for example an off-site copy. */
+    COPY,
     /** Delete a stored backup (including retention pruning). */
     DELETE,
-    /** Read the audit trail. */
+    /** Read or verify the audit trail. */
     AUDIT
 }

@@ -1,6 +1,12 @@
 package io.backupkit.cli;
 
+import io.backupkit.Actor;
 import io.backupkit.AgeIdentity;
+import io.backupkit.AuditRecord;
+import io.backupkit.AuditTrailException;
+import io.backupkit.AuditVerification;
+import io.backupkit.JsonLinesAuditSink;
+import io.backupkit.spi.AuditSink;
 import io.backupkit.BackupCatalog;
 import io.backupkit.BackupException;
 import io.backupkit.BackupInfo;
@@ -31,6 +37,8 @@ import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,6 +57,8 @@ import picocli.CommandLine.Spec;
  * java -jar backup-cli.jar keygen --out key.txt     # prints the recipient age1...
  * java -jar backup-cli.jar backup --db ... --store ... --recipient age1... --signing-key sign.pem
  * java -jar backup-cli.jar restore --db ... --store ... --id ID --identity key.txt --trusted-key sign.pub.pem
+ * java -jar backup-cli.jar restore --db ... --store ... --id ID --audit-trail /var/log/app/backup-audit.jsonl
+ * java -jar backup-cli.jar audit --trail /var/log/app/backup-audit.jsonl --verify
  * AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... java -jar backup-cli.jar list \
  *     --store 's3://backups/app?endpoint=http://127.0.0.1:9000&amp;region=us-east-1&amp;pathStyle=true'
  * </pre>
@@ -60,7 +70,7 @@ import picocli.CommandLine.Spec;
         subcommands = {BackupCli.BackupCommand.class, BackupCli.ListCommand.class, BackupCli.VerifyCommand.class,
                 BackupCli.ExportSqlCommand.class, BackupCli.PreviewCommand.class, BackupCli.RestoreCommand.class,
                 BackupCli.UndoRestoreCommand.class, BackupCli.PruneCommand.class, BackupCli.StatusCommand.class,
-                BackupCli.KeygenCommand.class})
+                BackupCli.KeygenCommand.class, BackupCli.AuditCommand.class})
 public final class BackupCli implements Callable<Integer> {
 
     @Spec
@@ -124,6 +134,24 @@ public final class BackupCli implements Callable<Integer> {
         }
     }
 
+    /** {@code --audit-trail}: the commands that run through a {@link BackupService} record themselves there. */
+    static final class AuditTrailOption {
+        @Option(names = "--audit-trail", paramLabel = "FILE",
+                description = "Append an audit record of this command to this JSON Lines trail (created when missing); "
+                        + "keep it outside the database's folder. Check it with: audit --trail FILE --verify")
+        Path auditTrail;
+
+        BackupService.Builder apply(BackupService.Builder builder) {
+            return auditTrail == null ? builder : builder.auditTrail(auditTrail);
+        }
+
+        /** The command line acts as the system (allowed everything, not rate limited), named after the OS user. */
+        static Actor actor(String command) {
+            return new Actor("cli:" + System.getProperty("user.name", "unknown"), Set.of(Actor.SYSTEM), "local",
+                    "backup-cli " + command);
+        }
+    }
+
     abstract static class StoreCommand {
         @Spec
         CommandLine.Model.CommandSpec spec;
@@ -167,6 +195,9 @@ public final class BackupCli implements Callable<Integer> {
         @Option(names = "--label", paramLabel = "TEXT", description = "A label stored with the backup; repeatable.")
         List<String> labels = List.of();
 
+        @Mixin
+        AuditTrailOption audit;
+
         @Override
         public Integer call() {
             BackupService.Builder builder = BackupService.builder()
@@ -182,8 +213,8 @@ public final class BackupCli implements Callable<Integer> {
             if (media != null) {
                 builder.mediaSource(io.backupkit.LocalDirectoryMediaSource.at(media));
             }
-            BackupService service = builder.build();
-            BackupManifest manifest = service.backup(new BackupRequest(labels, p -> { }));
+            BackupService service = audit.apply(builder).build();
+            BackupManifest manifest = service.backup(AuditTrailOption.actor("backup"), new BackupRequest(labels, p -> { }));
             for (String warning : manifest.warnings()) {
                 spec.commandLine().getErr().println("warning: " + warning);
             }
@@ -239,6 +270,9 @@ public final class BackupCli implements Callable<Integer> {
         @Mixin
         ReadKeys keys;
 
+        @Mixin
+        AuditTrailOption audit;
+
         @Option(names = "--media", paramLabel = "DIR",
                 description = "The media folder: a full restore puts back the backup's media files that are missing "
                         + "from it (see --media-restore).")
@@ -253,7 +287,7 @@ public final class BackupCli implements Callable<Integer> {
             if (media != null) {
                 builder.mediaSource(io.backupkit.LocalDirectoryMediaSource.at(media));
             }
-            BackupService service = builder.build();
+            BackupService service = audit.apply(builder).build();
             return keys.identity == null ? service : service.withIdentity(AgeIdentity.fromFile(keys.identity));
         }
 
@@ -279,7 +313,7 @@ public final class BackupCli implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            printPreview(service(false).preview(id));
+            printPreview(service(false).preview(AuditTrailOption.actor("preview"), id));
             return CommandLine.ExitCode.OK;
         }
     }
@@ -323,7 +357,7 @@ public final class BackupCli implements Callable<Integer> {
             }
             BackupService service = service(true);
             if (!yes) {
-                printPreview(service.preview(id));
+                printPreview(service.preview(AuditTrailOption.actor("restore"), id));
                 out().print("Type the backup id to restore it: ");
                 out().flush();
                 String typed = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
@@ -333,7 +367,7 @@ public final class BackupCli implements Callable<Integer> {
                     return CommandLine.ExitCode.SOFTWARE;
                 }
             }
-            RestoreResult result = service.restore(id, RestoreOptions.builder()
+            RestoreResult result = service.restore(AuditTrailOption.actor("restore"), id, RestoreOptions.builder()
                     .allowForeignKeyViolations(allowFkViolations).mediaRestore(mediaRestore).build());
             out().printf("restored %s: %d rows in %d ms%s%n", id, result.rows(), result.duration().toMillis(),
                     result.safetyBackupId() == null ? "" : "; undo with undo-restore (safety backup "
@@ -364,7 +398,7 @@ public final class BackupCli implements Callable<Integer> {
             } else {
                 selection = Selection.tables(tables.toArray(new String[0]));
             }
-            SelectiveRestoreResult result = service(false).restoreSelected(id, selection);
+            SelectiveRestoreResult result = service(false).restoreSelected(AuditTrailOption.actor("restore"), id, selection);
             result.rows().forEach(r -> out().printf("%s %s %s%n", r.table(), r.key(),
                     r.action().name().toLowerCase(java.util.Locale.ROOT)));
             out().printf("selective restore of %s: %d inserted, %d overwritten, %d skipped, %d unchanged%n", id,
@@ -454,7 +488,8 @@ public final class BackupCli implements Callable<Integer> {
     static final class UndoRestoreCommand extends DatabaseCommand implements Callable<Integer> {
         @Override
         public Integer call() {
-            RestoreResult result = service(false).undoLastRestore(RestoreOptions.builder().build());
+            RestoreResult result = service(false).undoLastRestore(AuditTrailOption.actor("undo-restore"),
+                    RestoreOptions.builder().build());
             out().printf("restored safety backup %s: %d rows in %d ms%n", result.backupId(), result.rows(),
                     result.duration().toMillis());
             return CommandLine.ExitCode.OK;
@@ -535,6 +570,80 @@ public final class BackupCli implements Callable<Integer> {
             }
             out.flush();
             return CommandLine.ExitCode.OK;
+        }
+    }
+    @Command(name = "audit", description = "Print an audit trail (JSON Lines, as written with --audit-trail or "
+            + "BackupService.Builder.auditTrail), or verify its hash chain: exit 1 naming the first edited, inserted "
+            + "or deleted record.")
+    static final class AuditCommand implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--trail", required = true, paramLabel = "FILE", description = "The audit trail file.")
+        Path trail;
+
+        @Option(names = "--verify", description = "Check the hash chain and the anchor instead of printing records.")
+        boolean verify;
+
+        @Option(names = "--newest-first", description = "Print the most recent record first.")
+        boolean newestFirst;
+
+        @Option(names = "--limit", paramLabel = "N", description = "Print at most N records.")
+        Integer limit;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            if (!Files.isRegularFile(trail)) {
+                err.println("error: no audit trail at " + trail.toAbsolutePath());
+                return CommandLine.ExitCode.SOFTWARE;
+            }
+            if (limit != null && limit < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--limit must not be negative");
+            }
+            JsonLinesAuditSink sink = JsonLinesAuditSink.at(trail);
+            if (verify) {
+                AuditVerification check = AuditVerification.of(sink);
+                if (check.intact()) {
+                    out.println("OK " + check.message());
+                    return CommandLine.ExitCode.OK;
+                }
+                err.println("BROKEN " + check.problem() + ": " + check.message());
+                return CommandLine.ExitCode.SOFTWARE;
+            }
+            try (Stream<AuditRecord> records = sink.read(newestFirst ? AuditSink.Order.NEWEST_FIRST
+                    : AuditSink.Order.OLDEST_FIRST)) {
+                (limit == null ? records : records.limit(limit)).forEach(r -> out.println(line(r)));
+            } catch (AuditTrailException e) {
+                out.flush();
+                err.println("error: " + e.getMessage());
+                return CommandLine.ExitCode.SOFTWARE;
+            }
+            out.flush();
+            return CommandLine.ExitCode.OK;
+        }
+
+        /** seq, time, operation, outcome, who, from where, then what is known. */
+        static String line(AuditRecord r) {
+            StringBuilder b = new StringBuilder(200);
+            b.append(r.seq()).append(' ').append(r.time()).append(' ').append(r.operation()).append(' ')
+                    .append(r.outcome()).append(" actor=").append(r.actorId()).append(' ').append(r.roles())
+                    .append(" from=").append(r.remoteAddress());
+            if (r.backupId() != null) {
+                b.append(" backup=").append(r.backupId());
+            }
+            if (r.bytes() != null) {
+                b.append(" bytes=").append(r.bytes());
+            }
+            b.append(" ms=").append(r.duration().toMillis());
+            if (!r.reason().isEmpty()) {
+                b.append(" reason=\"").append(r.reason()).append('"');
+            }
+            if (r.detail() != null) {
+                b.append(" detail=\"").append(r.detail()).append('"');
+            }
+            return b.toString();
         }
     }
 }

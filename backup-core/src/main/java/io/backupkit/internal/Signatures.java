@@ -20,7 +20,15 @@ public final class Signatures {
     /** The only algorithm used. */
     public static final String ALGORITHM = "Ed25519";
 
+    /** Ends every problem that refuses a backup for its signature (see {@code BackupCatalog}). */
+    public static final String REFUSAL = " (refused; configure trusted keys, or allowUnsigned to accept it)";
+
     private Signatures() {
+    }
+
+    /** Whether a verification problem is a signature refusal rather than damage. */
+    public static boolean isRefusal(String problem) {
+        return problem.endsWith(REFUSAL);
     }
 
     /** The exact bytes that are signed. */
