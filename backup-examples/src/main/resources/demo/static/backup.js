@@ -71,21 +71,38 @@
       (b.labels.length ? ' · ' + esc(b.labels.join(', ')) : '') + '</option>').join('');
   }
 
-  async function refreshAudit() {
-    const a = await api('GET', '/api/admin/backup/audit');
+  const OPERATIONS = { BACKUP: 'Sauvegarde', EXPORT: 'Export', DOWNLOAD: 'Téléchargement', UPLOAD: 'Import',
+    LIST: 'Liste', STATUS: 'État', VERIFY: 'Vérification', PREVIEW: 'Aperçu', RESTORE: 'Restauration',
+    UNDO: 'Annulation', DELETE: 'Suppression', AUDIT: 'Journal', COPY: 'Copie' };
+  const OUTCOMES = { OK: ['Réussi', 'ok'], DENIED: ['Refusé', 'bad'], RATE_LIMITED: ['Limité', 'warn'],
+    KEY_FAILURE: ['Clé refusée', 'bad'], SIGNATURE_FAILURE: ['Signature refusée', 'bad'], INVALID: ['Invalide', 'bad'],
+    FAILED: ['Échec', 'bad'] };
+
+  async function refreshAudit(verify) {
+    const a = await api('GET', '/api/admin/backup/audit' + (verify ? '?verify=1' : ''));
     const body = $('bk-audit').querySelector('tbody');
-    if (!a.available) {
-      body.innerHTML = '<tr><td colspan="5" class="muted">Le journal d\'audit arrive avec la prochaine version de la bibliothèque.</td></tr>';
-      return;
+    // Reading the status and the list is audited too; the page leaves those reads out to stay readable.
+    const shown = a.records.filter((r) => !((r.operation === 'STATUS' || r.operation === 'LIST' || r.operation === 'AUDIT')
+      && r.outcome === 'OK')).slice(0, 25);
+    body.innerHTML = shown.length ? shown.map((r) => {
+      const o = OUTCOMES[r.outcome] || [r.outcome, ''];
+      return '<tr><td>' + esc(fmtDate(r.at)) + '</td><td>' + esc(r.actor) + '</td><td>' + esc(r.remoteAddress) +
+        '</td><td>' + esc(OPERATIONS[r.operation] || r.operation) + '</td><td><span class="badge ' + o[1] + '">' + esc(o[0]) +
+        '</span></td><td class="muted">' + esc(r.detail || r.backupId || '') + '</td></tr>';
+    }).join('') : '<tr><td colspan="6" class="muted">Aucune opération pour l\'instant.</td></tr>';
+    if (a.verification) {
+      $('bk-audit-check').textContent = a.verification.intact
+        ? 'Journal intègre : ' + a.verification.recordsChecked + ' entrées vérifiées.'
+        : 'Journal altéré : ' + a.verification.message;
+      $('bk-audit-check').className = a.verification.intact ? 'badge ok' : 'badge bad';
     }
-    body.innerHTML = a.records.length ? a.records.map((r) => '<tr><td>' + esc(fmtDate(r.at)) + '</td><td>' + esc(r.actor) +
-      '</td><td>' + esc(r.operation) + '</td><td>' + esc(r.outcome) + '</td><td>' + esc(r.detail || '') + '</td></tr>').join('')
-      : '<tr><td colspan="5" class="muted">Aucune entrée.</td></tr>';
   }
+
+  $('bk-audit-verify').addEventListener('click', () => refreshAudit(true).catch((err) => message(err.message, 'error')));
 
   async function refreshAll() {
     try {
-      await Promise.all([refreshStatus(), refreshList(), refreshAudit()]);
+      await Promise.all([refreshStatus(), refreshList(), refreshAudit(false)]);
     } catch (err) { message(err.message, 'error'); }
   }
 

@@ -4,6 +4,8 @@ import static io.backupkit.examples.demo.Web.actor;
 
 import io.backupkit.AccessDeniedException;
 import io.backupkit.Actor;
+import io.backupkit.AuditOutcome;
+import io.backupkit.AuditRecord;
 import io.backupkit.BackupManifest;
 import io.backupkit.BackupRequest;
 import io.backupkit.BackupScheduler;
@@ -12,9 +14,12 @@ import io.backupkit.Operation;
 import io.backupkit.RestoreOptions;
 import io.backupkit.Selection;
 import io.backupkit.VerifyDepth;
+import io.backupkit.spi.AuditSink;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -63,12 +68,9 @@ final class BackupRoutes {
         });
 
         r.get("/api/admin/backup/jobs/{id}", ctx -> {
-            Actor actor = actor(ctx);
             // The library leaves it to the host to decide who may watch a job: here, whoever may
             // read the backup status (the super-admin).
-            if (!backups.accessPolicy().permits(actor, Operation.STATUS)) {
-                throw new AccessDeniedException(actor.id(), Operation.STATUS);
-            }
+            requirePermitted(actor(ctx), Operation.STATUS, "job poll");
             ctx.json(views.job(backups.job(ctx.pathParam("id"))
                     .orElseThrow(() -> ApiError.notFound("Tâche inconnue ou expirée."))));
         });
@@ -105,10 +107,7 @@ final class BackupRoutes {
         });
 
         r.post("/api/admin/backups/upload", ctx -> {
-            Actor actor = actor(ctx);
-            if (!backups.accessPolicy().permits(actor, Operation.UPLOAD)) {
-                throw new AccessDeniedException(actor.id(), Operation.UPLOAD);
-            }
+            requirePermitted(actor(ctx), Operation.UPLOAD, "upload");
             // TODO(upload API): once the library's archive import lands, stream the parts into it
             // (it checks size, signature and encryption) and answer with the new backup's listing;
             // its size-limit exception maps to 413 in DemoServer.
@@ -118,12 +117,24 @@ final class BackupRoutes {
 
         r.get("/api/admin/backup/audit", ctx -> {
             Actor actor = actor(ctx);
-            if (!backups.accessPolicy().permits(actor, Operation.AUDIT)) {
-                throw new AccessDeniedException(actor.id(), Operation.AUDIT);
-            }
-            // TODO(audit trail): return the library's records, newest first, once AuditSink lands.
-            ctx.json(Map.of("available", false, "records", java.util.List.of()));
+            ctx.json(views.audit(backups.auditRecords(actor, AuditSink.Order.NEWEST_FIRST, AUDIT_PAGE),
+                    "1".equals(ctx.queryParam("verify")) ? backups.verifyAudit(actor) : null));
         });
+    }
+
+    /** How many audit records the page shows. */
+    static final int AUDIT_PAGE = 100;
+
+    /**
+     * For the few checks the host makes itself (polling a job, until the library's upload): refuses
+     * like the library would, and records the denial in the same audit trail.
+     */
+    private void requirePermitted(Actor actor, Operation operation, String what) {
+        if (!backups.accessPolicy().permits(actor, operation)) {
+            backups.auditSink().append(AuditRecord.unsealed(Instant.now(), actor, operation, null,
+                    AuditOutcome.DENIED, what + " refused by the access policy", null, Duration.ZERO));
+            throw new AccessDeniedException(actor.id(), operation);
+        }
     }
 
     private void restore(Context ctx) {

@@ -22,7 +22,7 @@ final class BackupSection {
                 <div class="actions">
                   <button class="btn primary" id="bk-create">Créer une sauvegarde</button>
                   <a class="btn" id="bk-export" href="/api/admin/backup/export">Télécharger</a>
-                  <span class="muted">Télécharge une nouvelle sauvegarde chiffrée et signée (.tar.zst.age).</span>
+                  <span class="muted">Télécharge une nouvelle sauvegarde chiffrée et signée (.tar.zst.age) ; une par heure.</span>
                 </div>
                 <div class="job hidden" id="bk-create-job">
                   <div class="job-label" id="bk-create-label">Sauvegarde en cours…</div>
@@ -97,9 +97,11 @@ final class BackupSection {
                   </div>
                 </div>
 
-                <h3>Journal d'audit</h3>
-                <table class="grid" id="bk-audit"><thead><tr><th>Date</th><th>Utilisateur</th><th>Action</th>
-                <th>Résultat</th><th>Détail</th></tr></thead><tbody></tbody></table>
+                <div class="section-head"><h3>Journal d'audit</h3>
+                <span class="muted" id="bk-audit-check"></span>
+                <button class="btn small" id="bk-audit-verify">Vérifier l'intégrité du journal</button></div>
+                <table class="grid" id="bk-audit"><thead><tr><th>Date</th><th>Utilisateur</th><th>Adresse</th>
+                <th>Action</th><th>Résultat</th><th>Détail</th></tr></thead><tbody></tbody></table>
                 </section>
                 """;
     }

@@ -1,5 +1,7 @@
 package io.backupkit.examples.demo;
 
+import io.backupkit.AuditRecord;
+import io.backupkit.AuditVerification;
 import io.backupkit.BackupInfo;
 import io.backupkit.Job;
 import io.backupkit.JobProgress;
@@ -118,6 +120,32 @@ final class BackupViews {
         // The job reports its error as text only; the code says which state it ended in.
         m.put("error", j.error().map(e -> Map.of("error", e, "code",
                 j.state() == JobState.CANCELLED ? "cancelled" : "job_failed")).orElse(null));
+        return m;
+    }
+
+    Map<String, Object> audit(List<AuditRecord> records, AuditVerification verification) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (AuditRecord r : records) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("seq", r.seq());
+            m.put("at", r.time());
+            m.put("actor", r.actorId());
+            m.put("roles", r.roles());
+            m.put("remoteAddress", r.remoteAddress());
+            m.put("operation", r.operation());
+            m.put("backupId", r.backupId());
+            m.put("outcome", r.outcome());
+            m.put("detail", r.detail());
+            m.put("durationMillis", r.duration().toMillis());
+            out.add(m);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("available", true);
+        m.put("records", out);
+        if (verification != null) {
+            m.put("verification", Map.of("intact", verification.intact(), "recordsChecked",
+                    verification.recordsChecked(), "message", verification.message()));
+        }
         return m;
     }
 

@@ -14,6 +14,8 @@ import io.backupkit.HikariWriteGate;
 import io.backupkit.InvalidArchiveException;
 import io.backupkit.LocalDirectoryMediaSource;
 import io.backupkit.LocalFolderStore;
+import io.backupkit.RateLimitedException;
+import io.backupkit.RateLimits;
 import io.backupkit.RestoreOptions;
 import io.backupkit.RetentionPolicy;
 import io.backupkit.SnapshotException;
@@ -123,6 +125,8 @@ public final class DemoServer implements AutoCloseable {
                 .signWith(keys.signingKey())                              // Ed25519 over the archive and manifest
                 .trustedKeys(List.of(keys.verifyKey()))                   // only our signatures are restored
                 .accessPolicy(AccessPolicy.superAdminOnly())              // the default, said out loud
+                .auditTrail(data.resolve("audit").resolve("backup-audit.jsonl"))   // hash-chained JSON Lines
+                .rateLimits(RateLimits.defaults())                        // e.g. one export an hour, as designed
                 .build();
         // Reading (verify, preview, restore, undo) needs the age identity. A real deployment keeps it
         // offline and supplies it when restoring; the demo reads it from the data folder.
@@ -174,10 +178,12 @@ public final class DemoServer implements AutoCloseable {
             }
             fail(ctx, status, codeOf(e), e.getMessage());
         });
-        // TODO(rate limits): when RateLimitedException lands, map it here:
-        //   c.routes.exception(RateLimitedException.class, (e, ctx) -> {
-        //       ctx.header("Retry-After", Long.toString(e.retryAfter().toSeconds()));
-        //       fail(ctx, 429, "rate_limited", e.getMessage()); });
+        c.routes.exception(RateLimitedException.class, (e, ctx) -> {
+            long seconds = Math.max(1, (e.retryAfter().toMillis() + 999) / 1000);
+            ctx.header("Retry-After", Long.toString(seconds));
+            fail(ctx, 429, "rate_limited", "Trop de demandes : réessayez dans " + humanWait(seconds) + ". ("
+                    + e.getMessage() + ")");
+        });
         // TODO(size limits): map the library's size-limit exception to 413 "too_large" the same way.
         c.routes.exception(HttpResponseException.class, (e, ctx) ->
                 fail(ctx, e.getStatus(), e.getStatus() == 413 ? "too_large" : "http_" + e.getStatus(), e.getMessage()));
@@ -224,6 +230,8 @@ public final class DemoServer implements AutoCloseable {
 
     private static void fail(Context ctx, int status, String code, String message) {
         if (ctx.path().startsWith("/api/")) {
+            // A download that failed before its first byte is an error, not an attachment.
+            ctx.res().setHeader("Content-Disposition", null);
             Web.error(ctx, status, code, message);
         } else {
             ctx.status(status).html("<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\">"
@@ -231,6 +239,10 @@ public final class DemoServer implements AutoCloseable {
                     + "<section class=\"card\"><h1>Erreur " + status + "</h1><p>" + Web.esc(message)
                     + "</p><a class=\"btn\" href=\"/tickets\">Retour</a></section></main></body></html>");
         }
+    }
+
+    private static String humanWait(long seconds) {
+        return seconds < 120 ? seconds + " s" : (seconds + 59) / 60 + " min";
     }
 
     static int statusOf(BackupException e) {

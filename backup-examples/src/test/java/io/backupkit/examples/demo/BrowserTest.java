@@ -153,6 +153,13 @@ class BrowserTest {
             wait.until(ExpectedConditions.alertIsPresent()).accept();
             wait.until(d -> d.findElement(By.id("bk-message")).getText().contains("Dernière restauration annulée"));
             wait.until(d -> rows().size() == 3);
+            // The audit log, newest first: the undo, the restore, the preview, the backup, by this user.
+            wait.until(d -> d.findElement(By.id("bk-audit")).getText().contains("Annulation"));
+            List<WebElement> audit = driver.findElements(By.cssSelector("#bk-audit tbody tr"));
+            assertThat(audit.get(0).getText()).contains("admin@demo.local", "Annulation", "Réussi");
+            assertThat(driver.findElement(By.id("bk-audit")).getText()).contains("Restauration", "Aperçu", "Sauvegarde");
+            driver.findElement(By.id("bk-audit-verify")).click();
+            wait.until(d -> d.findElement(By.id("bk-audit-check")).getText().startsWith("Journal intègre"));
             screenshot("settings-page");
         });
     }

@@ -82,8 +82,24 @@ class DemoApiTest {
                 assertThat(r.json().get("code").asText()).isEqualTo("access_denied");
             }
         }
-        // Nothing was backed up by those attempts.
+        // Nothing was backed up by those attempts, and every denial is in the audit trail, including
+        // the checks the host makes itself (job polling, upload).
         assertThat(server.backups().list()).hasSize(before);
+        DemoClient admin = DemoClient.login(port, "admin@demo.local", "pw");
+        JsonNode audit = admin.get("/api/admin/backup/audit").json();
+        assertThat(audit.get("available").asBoolean()).isTrue();
+        java.util.Set<String> denied = new java.util.HashSet<>();
+        for (JsonNode r : audit.get("records")) {
+            if (r.get("actor").asText().equals("tech@demo.local") && r.get("outcome").asText().equals("DENIED")) {
+                denied.add(r.get("operation").asText());
+            }
+        }
+        assertThat(denied).contains("BACKUP", "LIST", "STATUS", "VERIFY", "PREVIEW", "RESTORE", "UNDO",
+                "UPLOAD", "AUDIT");
+        assertThat(audit.toString()).doesNotContain("password").doesNotContain("AGE-SECRET-KEY");
+        JsonNode verified = admin.get("/api/admin/backup/audit?verify=1").json().get("verification");
+        assertThat(verified.get("intact").asBoolean()).as(verified.toString()).isTrue();
+        assertThat(verified.get("recordsChecked").asLong()).isGreaterThan(30);
     }
 
     @Test
@@ -142,6 +158,15 @@ class DemoApiTest {
         String id = list.get(0).get("id").asText();
         assertThat(list.get(0).get("labels").toString()).contains("export");
         assertThat(list.get(0).get("sizeBytes").asLong()).isEqualTo(export.body().length);
+
+        // One export an hour (the design's rate limit): the second gets 429 with Retry-After, as JSON.
+        HttpResponse<String> again = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + port + "/api/admin/backup/export")).header("Cookie",
+                loginCookie(HttpClient.newHttpClient())).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(again.statusCode()).isEqualTo(429);
+        assertThat(Long.parseLong(again.headers().firstValue("Retry-After").orElseThrow())).isBetween(3000L, 3600L);
+        assertThat(again.headers().firstValue("Content-Disposition")).isEmpty();
+        assertThat(again.body()).contains("\"code\":\"rate_limited\"");
 
         DemoClient.Response refused = admin.postJson("/api/admin/backups/" + id + "/restore", Map.of("confirm", "oui"));
         assertThat(refused.status()).isEqualTo(400);
