@@ -50,7 +50,7 @@ public final class DemoApp {
         System.out.println("  admin@demo.local     super_admin   password " + pw);
         System.out.println("  manager@demo.local   admin         password " + pw);
         System.out.println("  tech@demo.local      technician    password " + pw);
-        System.out.println("Data (database, media, backups, keys) in " + data.toAbsolutePath() + ". Ctrl-C stops.");
+        System.out.println("Data (database, media, backups, keys, audit trail) in " + data.toAbsolutePath() + ". Ctrl-C stops.");
         stopped.await();
     }
 
