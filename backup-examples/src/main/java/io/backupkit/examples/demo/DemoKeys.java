@@ -45,7 +45,11 @@ final class DemoKeys {
     /** Loads the keys from {@code DATA/keys}, generating the missing ones. */
     static DemoKeys loadOrCreate(Path dataDir) throws IOException {
         Path dir = dataDir.resolve("keys");
-        Files.createDirectories(dir);
+        if (!Files.isDirectory(dir) && FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(dir);
+        }
         Path identity = dir.resolve("backup-age-identity.txt");
         Path signing = dir.resolve("backup-signing.pem");
         Path signingPublic = dir.resolve("backup-signing.pub.pem");

@@ -132,6 +132,8 @@ class DemoApiTest {
 
     @Test
     void keysAreGeneratedWithMode600AndShownAsFingerprintsOnly() throws Exception {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("keys"))))
+                .isEqualTo("rwx------");
         for (String name : List.of("backup-age-identity.txt", "backup-signing.pem", "backup-signing.pub.pem")) {
             Path key = data.resolve("keys").resolve(name);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).as(name).isEqualTo("rw-------");
