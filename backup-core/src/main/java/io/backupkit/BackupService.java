@@ -384,7 +384,7 @@ public final class BackupService {
                     listener != null ? listener : ProgressListener.none(),
                     clock != null ? clock : Clock.systemUTC(), LIBRARY_VERSION, mediaSource, ageRecipients, signingKey);
             return new BackupService(config, BackupCatalog.of(store, known).withTrustedKeys(trustedKeys)
-                    .allowUnsigned(allowUnsigned));
+                    .allowUnsigned(allowUnsigned).withLimits(config.options().limits()));
         }
     }
 }

@@ -111,6 +111,8 @@ public final class BackupRun {
     private long rowsTotal;
     private ArchiveWriter archive;
     private boolean listenerFailed;
+    /** Bytes handed to the archive before compression: SQL entries and listed media sizes. */
+    private long contentBytes;
 
     private BackupRun(Config config, BackupRequest request) {
         this.config = config;
@@ -151,11 +153,13 @@ public final class BackupRun {
                 counts.put(table, countRows(snapshot, byName.get(table)));
             }
             rowsTotal = counts.values().stream().mapToLong(Long::longValue).sum();
+            checkEstimate(snapshot, media);
             report(Phase.PLAN, null);
 
             upload = openUpload(archiveName);
             Store.Upload opened = upload;
-            archive = storage(() -> new ArchiveWriter(opened.stream(), config.options().compression(),
+            archive = storage(() -> new ArchiveWriter(SizeLimiter.limit(opened.stream(),
+                    config.options().limits().maxArchiveBytes()), config.options().compression(),
                     info.snapshotAt(), config.ageRecipients()));
             pipeline = new ArchivePipeline(archive, config.options().chunkBytes() + config.options().chunkBytes() / 8,
                     "backupkit-archive-" + id);
@@ -176,6 +180,7 @@ public final class BackupRun {
             writeStatements("finish", ManifestEntry.Kind.FINISH, finish);
             for (MediaObject object : media) {
                 report(Phase.MEDIA, object.name());
+                countContent(Math.max(0, object.size()));
                 storage(() -> {
                     pipeline.submitMedia(ArchiveLayout.MEDIA_PREFIX + object.name(), config.mediaSource(), object);
                     return null;
@@ -363,6 +368,7 @@ public final class BackupRun {
                     chunk.write(STATEMENT_END);
                     rowsDone += rowsInStatement;
                     rowsInStatement = 0;
+                    requireWithinBackupLimit(contentBytes + chunk.length());
                     if (chunk.length() >= chunkBytes) {
                         flushChunk(ArchiveLayout.dataEntryName(entrySequence, table.name(), chunkIndex++),
                                 ManifestEntry.Kind.DATA, table.name(), chunkRows);
@@ -430,12 +436,61 @@ public final class BackupRun {
     }
 
     private void flushChunk(String name, ManifestEntry.Kind kind, String table, long rows) {
+        countContent(chunk.length());
         storage(() -> {
             pipeline.submit(name, kind, table, rows);
             return null;
         });
         chunk = pipeline.buffer();
         entrySequence++;
+    }
+
+    /**
+     * Refuses a backup whose estimated size is over {@code maxBackupBytes} before anything is
+     * written; a dialect without an estimate, or a failing estimate, leaves it to the check while
+     * streaming.
+     */
+    private void checkEstimate(Snapshot snapshot, List<MediaObject> media) {
+        long max = config.options().limits().maxBackupBytes();
+        if (max == io.backupkit.SizeLimits.UNLIMITED) {
+            return;
+        }
+        java.util.OptionalLong estimate;
+        try {
+            estimate = snapshot.estimatedBytes();
+        } catch (Exception e) {
+            LOG.warn("backup {}: the size estimate failed, the limit is checked while streaming: {}", id, e.toString());
+            return;
+        }
+        if (estimate.isPresent()) {
+            long total = estimate.getAsLong();
+            for (MediaObject object : media) {
+                total = saturatedAdd(total, Math.max(0, object.size()));
+            }
+            LOG.info("backup {}: estimated at {} bytes (limit {})", id, total, max);
+            if (total > max) {
+                throw new io.backupkit.LimitExceededException("backup " + id + ": ",
+                        io.backupkit.LimitExceededException.Limit.BACKUP_BYTES_ESTIMATED, max, total);
+            }
+        }
+    }
+
+    private void countContent(long bytes) {
+        contentBytes = saturatedAdd(contentBytes, bytes);
+        requireWithinBackupLimit(contentBytes);
+    }
+
+    private void requireWithinBackupLimit(long bytes) {
+        long max = config.options().limits().maxBackupBytes();
+        if (bytes > max) {
+            throw new io.backupkit.LimitExceededException("backup " + id + ": ",
+                    io.backupkit.LimitExceededException.Limit.BACKUP_BYTES, max, bytes);
+        }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
     }
 
     private void commitSidecar(BackupManifest manifest, String manifestSha256) {
@@ -534,6 +589,11 @@ public final class BackupRun {
         try {
             return action.run();
         } catch (IOException e) {
+            io.backupkit.LimitExceededException limit = SizeLimiter.limitExceeded(e);
+            if (limit != null) {
+                throw new io.backupkit.LimitExceededException("backup " + id + ": ", limit.limit(), limit.maximum(),
+                        limit.observed());
+            }
             if (interrupted(e)) {
                 throw cancelled(e);
             }
