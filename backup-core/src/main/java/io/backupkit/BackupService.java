@@ -271,7 +271,7 @@ public final class BackupService {
             return this;
         }
 
-        /** What to leave out or mask; nothing when not given. */
+        /** What to leave out or mask; {@link RedactionRules#defaults()} (the secret patterns) when not given. */
         public Builder redaction(RedactionRules rules) {
             requireUnset(this.redaction, "redaction");
             this.redaction = Objects.requireNonNull(rules, "redaction");
@@ -380,7 +380,7 @@ public final class BackupService {
             discovered.stream().filter(d -> !d.name().equals(chosen.name())).forEach(known::add);
             BackupRun.Config config = new BackupRun.Config(dataSource, chosen, store,
                     options != null ? options : BackupOptions.defaults(),
-                    redaction != null ? redaction : RedactionRules.none(),
+                    redaction != null ? redaction : RedactionRules.defaults(),
                     listener != null ? listener : ProgressListener.none(),
                     clock != null ? clock : Clock.systemUTC(), LIBRARY_VERSION, mediaSource, ageRecipients, signingKey);
             return new BackupService(config, BackupCatalog.of(store, known).withTrustedKeys(trustedKeys)

@@ -25,10 +25,13 @@ import java.util.Objects;
  * @param afterRestore       runs on the staged database before the swap, e.g. the host's migrations
  * @param allowForeignKeyViolations restore even when the rebuilt database fails {@code PRAGMA foreign_key_check}
  *                           (an application that runs with foreign keys off may have backed up orphans)
+ * @param allowRedacted      restore a redacted backup (its manifest lists redactions: secrets left
+ *                           out, columns masked by a profile or rule) over live data, which replaces
+ *                           the live values with the placeholders; refused without it
  */
 public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolean allowNewerSchema,
                              boolean safetyBackup, Long appSchemaVersion, AfterRestore afterRestore,
-                             boolean allowForeignKeyViolations) {
+                             boolean allowForeignKeyViolations, boolean allowRedacted) {
 
     /** The label of the safety backups that restores take. */
     public static final String PRE_RESTORE_LABEL = "pre-restore";
@@ -56,6 +59,7 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
         private Long appSchemaVersion;
         private AfterRestore afterRestore = AfterRestore.none();
         private boolean allowForeignKeyViolations;
+        private boolean allowRedacted;
 
         private Builder() {
         }
@@ -105,10 +109,20 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
             return this;
         }
 
+        /**
+         * Restores a redacted backup over live data anyway: secrets it left out are lost, masked
+         * columns (password hashes, emails...) get the masked values. Restoring into a database
+         * that does not exist yet needs no flag.
+         */
+        public Builder allowRedacted(boolean allow) {
+            this.allowRedacted = allow;
+            return this;
+        }
+
         /** Validates and builds. */
         public RestoreOptions build() {
             return new RestoreOptions(writeGate, maxWritePause, allowNewerSchema, safetyBackup, appSchemaVersion,
-                    afterRestore, allowForeignKeyViolations);
+                    afterRestore, allowForeignKeyViolations, allowRedacted);
         }
     }
 }

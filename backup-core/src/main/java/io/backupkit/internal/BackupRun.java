@@ -96,6 +96,16 @@ public final class BackupRun {
             return new Config(dataSource, dialect, store, options, redaction, listener, clock, libraryVersion, null,
                     ageRecipients, signingKey);
         }
+
+        /**
+         * The configuration of a {@code pre-restore} safety backup: no media and no redaction, so
+         * that undoing a restore brings back exactly the live data (a redacted safety backup would
+         * replace password hashes and secrets on undo). Encryption and signing stay as configured.
+         */
+        public Config forSafetyBackup() {
+            return new Config(dataSource, dialect, store, options, RedactionRules.none(), listener, clock,
+                    libraryVersion, null, ageRecipients, signingKey);
+        }
     }
 
     private final Config config;
@@ -129,6 +139,10 @@ public final class BackupRun {
     }
 
     private BackupManifest run() {
+        if (config.redaction().requiresEncryption() && config.ageRecipients().isEmpty()) {
+            throw new BackupException("backup " + id + ": the " + config.redaction().profile() + " profile keeps "
+                    + "password hashes and must be encrypted: configure encryptTo(age recipients)");
+        }
         long started = System.nanoTime();
         Dialect dialect = config.dialect();
         LOG.info("backup {}: starting ({} database, store {})", id, dialect.name(), config.store().description());
@@ -195,8 +209,8 @@ public final class BackupRun {
             BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, id, createdAt,
                     info.snapshotAt(), new SourceInfo(dialect.name(), info.databaseVersion(), info.properties()),
                     config.libraryVersion(), fingerprint(preData, postData), config.options().compression(), plan,
-                    tableSummaries, schemaObjects(preData, postData, finish), entries, config.redaction().records(),
-                    request.labels(), info.warnings(), pipeline.mediaMissing(), pipeline.mediaChanged());
+                    tableSummaries, schemaObjects(preData, postData, finish), entries, redaction.records(),
+                    labels(), info.warnings(), pipeline.mediaMissing(), pipeline.mediaChanged());
             byte[] manifestJson = Json.write(manifest);
             storage(() -> archive.addEntry(ArchiveLayout.MANIFEST, manifestJson, manifestJson.length));
             storage(() -> {
@@ -491,6 +505,17 @@ public final class BackupRun {
     private static long saturatedAdd(long a, long b) {
         long sum = a + b;
         return sum < 0 ? Long.MAX_VALUE : sum;
+    }
+
+    /** The request's labels, and {@code profile:NAME} when the rules come from a profile. */
+    private List<String> labels() {
+        String profile = config.redaction().profile();
+        if (profile == null || request.labels().contains("profile:" + profile)) {
+            return request.labels();
+        }
+        List<String> labels = new ArrayList<>(request.labels());
+        labels.add("profile:" + profile);
+        return List.copyOf(labels);
     }
 
     private void commitSidecar(BackupManifest manifest, String manifestSha256) {
