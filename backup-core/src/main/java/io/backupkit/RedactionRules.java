@@ -54,7 +54,7 @@ public final class RedactionRules {
      * run of characters, {@code ?} one character.
      */
     public static final List<String> DEFAULT_SECRET_PATTERNS = List.of(
-            "*_secret", "secret", "*_secret_*", "secret_*", "*token*", "api_key", "*_api_key", "apikey",
+            "*_secret", "secret", "*_secret_*", "secret_*", "*token*", "*_password", "api_key", "*_api_key", "apikey",
             "*_apikey", "private_key", "*_private_key", "password_reset*", "*_otp_seed", "totp_*", "*_totp_*");
 
     /** Column-name patterns the sharing profile masks as password hashes. */
