@@ -315,9 +315,14 @@ public final class BackupCatalog {
                 if (name.equals(ArchiveLayout.MANIFEST)) {
                     return;
                 }
+                String next = expected.isEmpty() ? null : expected.keySet().iterator().next();
                 ManifestEntry entry = expected.remove(name);
                 if (entry == null) {
                     throw new InvalidArchiveException("backup " + id + ": entry '" + name + "' is not in the manifest");
+                }
+                if (!name.equals(next)) {
+                    throw new InvalidArchiveException("backup " + id + ": entry '" + name + "' is out of order; the "
+                            + "manifest lists '" + next + "' first");
                 }
                 MessageDigest digest = Sha256.newDigest();
                 long[] count = new long[1];
@@ -346,6 +351,11 @@ public final class BackupCatalog {
                     if (entry.kind() != ManifestEntry.Kind.MEDIA) {
                         consumer.accept(entry, checked);
                     }
+                } catch (InvalidArchiveException e) {
+                    if (e.getMessage() != null && e.getMessage().contains(id)) {
+                        throw e;
+                    }
+                    throw new InvalidArchiveException("backup " + id + ": " + e.getMessage(), e);
                 } catch (IOException | RuntimeException e) {
                     throw e;
                 } catch (Exception e) {
@@ -829,6 +839,17 @@ public final class BackupCatalog {
         for (String name : seen.keySet()) {
             if (!listed.containsKey(name)) {
                 problems.add("entry '" + name + "' is not listed in the manifest");
+            }
+        }
+        List<String> archiveOrder = seen.keySet().stream().filter(listed::containsKey).toList();
+        List<String> manifestOrder = listed.keySet().stream().filter(seen::containsKey).toList();
+        if (!archiveOrder.equals(manifestOrder)) {
+            for (int i = 0; i < archiveOrder.size(); i++) {
+                if (!archiveOrder.get(i).equals(manifestOrder.get(i))) {
+                    problems.add("entry '" + archiveOrder.get(i) + "' is out of order: the manifest lists '"
+                            + manifestOrder.get(i) + "' at that place (entries load in the manifest's order)");
+                    break;
+                }
             }
         }
     }
