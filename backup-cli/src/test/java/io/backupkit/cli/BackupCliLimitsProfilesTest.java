@@ -41,12 +41,13 @@ class BackupCliLimitsProfilesTest {
         Run preview = cli("preview", "--db", "jdbc:sqlite:" + db, "--store", store.toString(), "--id", id);
         assertThat(preview.out()).contains("Warning", "redacted", "allowRedacted");
 
-        Run refused = cli("restore", "--db", "jdbc:sqlite:" + db, "--store", store.toString(), "--id", id, "--yes");
+        Run refused = cli("restore", "--db", "jdbc:sqlite:" + db, "--store", store.toString(), "--id", id, "--yes",
+                "--allow-fk-violations");
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.err()).contains("is redacted", "--allow-redacted");
 
         Run allowed = cli("restore", "--db", "jdbc:sqlite:" + db, "--store", store.toString(), "--id", id, "--yes",
-                "--allow-redacted");
+                "--allow-fk-violations", "--allow-redacted");
         assertThat(allowed.exitCode()).as(allowed.err()).isZero();
     }
 
