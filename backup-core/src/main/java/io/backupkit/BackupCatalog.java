@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import com.exceptionfactory.jagged.RecipientStanzaReader;
 import io.backupkit.internal.Signatures;
+import io.backupkit.internal.SizeLimiter;
 import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.util.ArrayList;
@@ -51,19 +52,21 @@ public final class BackupCatalog {
     private final List<PublicKey> trustedKeys;
     private final boolean allowUnsigned;
     private final ProgressListener progress;
+    private final SizeLimits limits;
 
     private BackupCatalog(Store store, List<Dialect> dialects) {
-        this(store, dialects, null, List.of(), false, ProgressListener.none());
+        this(store, dialects, null, List.of(), false, ProgressListener.none(), SizeLimits.defaults());
     }
 
     private BackupCatalog(Store store, List<Dialect> dialects, AgeIdentity identity, List<PublicKey> trustedKeys,
-                          boolean allowUnsigned, ProgressListener progress) {
+                          boolean allowUnsigned, ProgressListener progress, SizeLimits limits) {
         this.store = Objects.requireNonNull(store, "store");
         this.dialects = List.copyOf(dialects);
         this.identity = identity;
         this.trustedKeys = List.copyOf(trustedKeys);
         this.allowUnsigned = allowUnsigned;
         this.progress = Objects.requireNonNull(progress, "progress");
+        this.limits = Objects.requireNonNull(limits, "limits");
     }
 
     /**
@@ -79,7 +82,7 @@ public final class BackupCatalog {
      */
     public BackupCatalog withProgress(ProgressListener listener) {
         return new BackupCatalog(store, dialects, identity, trustedKeys, allowUnsigned,
-                Objects.requireNonNull(listener, "listener"));
+                Objects.requireNonNull(listener, "listener"), limits);
     }
 
     private void report(Progress p) {
@@ -96,7 +99,7 @@ public final class BackupCatalog {
      */
     public BackupCatalog withIdentity(AgeIdentity identity) {
         return new BackupCatalog(store, dialects, Objects.requireNonNull(identity, "identity"), trustedKeys,
-                allowUnsigned, progress);
+                allowUnsigned, progress, limits);
     }
 
     /**
@@ -106,7 +109,7 @@ public final class BackupCatalog {
      * must be signed even without them. Unsigned or foreign-signed backups fail verification.
      */
     public BackupCatalog withTrustedKeys(List<PublicKey> keys) {
-        return new BackupCatalog(store, dialects, identity, keys, allowUnsigned, progress);
+        return new BackupCatalog(store, dialects, identity, keys, allowUnsigned, progress, limits);
     }
 
     /**
@@ -114,7 +117,23 @@ public final class BackupCatalog {
      * off, unsigned and foreign-signed backups are read with a warning in the log.
      */
     public BackupCatalog allowUnsigned(boolean allow) {
-        return new BackupCatalog(store, dialects, identity, trustedKeys, allow, progress);
+        return new BackupCatalog(store, dialects, identity, trustedKeys, allow, progress, limits);
+    }
+
+    /**
+     * This catalog reading under the given limits: the decompression-bomb guard
+     * ({@link SizeLimits#maxExpandedBytes()}, {@link SizeLimits#maxExpansionRatio()}) applies to
+     * every read, and {@link SizeLimits#maxUploadBytes()} to {@link #importBackup(InputStream, InputStream)}.
+     * {@link SizeLimits#defaults()} when not set.
+     */
+    public BackupCatalog withLimits(SizeLimits limits) {
+        return new BackupCatalog(store, dialects, identity, trustedKeys, allowUnsigned, progress,
+                Objects.requireNonNull(limits, "limits"));
+    }
+
+    /** The limits in use. */
+    public SizeLimits limits() {
+        return limits;
     }
 
     /** A catalog over a store, using dialects discovered on the class path for exports. */
@@ -181,11 +200,28 @@ public final class BackupCatalog {
             throw new StorageException("reading the sidecar of backup " + id + " from " + store.description()
                     + " failed: " + e.getMessage(), e);
         }
+        return parseSidecar(id, json);
+    }
+
+    /** Parses and checks a sidecar; {@code id} null accepts any valid id (an upload). */
+    private static Sidecar parseSidecar(String id, byte[] json) {
+        String what = id == null ? "the uploaded sidecar" : "the sidecar of backup " + id;
         if (json.length > MAX_SIDECAR_BYTES) {
-            throw new InvalidArchiveException("the sidecar of backup " + id + " is larger than 1 MiB");
+            throw new InvalidArchiveException(what + " is larger than 1 MiB");
         }
         try {
             Sidecar sidecar = Json.read(json, Sidecar.class);
+            if (sidecar == null || sidecar.backup() == null || sidecar.backup().id() == null
+                    || sidecar.backup().archiveName() == null) {
+                throw new InvalidArchiveException(what + " lacks the backup's id or archive name");
+            }
+            if (id == null) {
+                if (!BackupIds.isValid(sidecar.backup().id())) {
+                    throw new InvalidArchiveException(what + " holds an invalid backup id");
+                }
+                id = sidecar.backup().id();
+                what = "the uploaded sidecar of backup " + id;
+            }
             if (sidecar.sidecarVersion() != Sidecar.VERSION || !id.equals(sidecar.backup().id())) {
                 throw new InvalidArchiveException("the sidecar of backup " + id + " has version "
                         + sidecar.sidecarVersion() + " and id " + sidecar.backup().id());
@@ -199,7 +235,7 @@ public final class BackupCatalog {
             if (e instanceof InvalidArchiveException invalid) {
                 throw invalid;
             }
-            throw new InvalidArchiveException("the sidecar of backup " + id + " is not valid JSON: " + e.getMessage(), e);
+            throw new InvalidArchiveException(what + " is not valid JSON: " + e.getMessage(), e);
         }
     }
 
@@ -328,13 +364,18 @@ public final class BackupCatalog {
         try (InputStream raw = store.open(info.archiveName());
              InputStream in = new io.backupkit.internal.ProgressInputStream(raw, Long.MAX_VALUE, n -> { })) {
             report(new Progress(Phase.STAGE, null, 0, rowsTotal, 0));
-            ArchiveReader.read(in, algorithm, readers(info), (name, size, content) -> {
+            ArchiveReader.read(in, algorithm, readers(info), limits, (name, size, content) -> {
                 if (name.equals(ArchiveLayout.MANIFEST)) {
                     return;
                 }
+                String next = expected.isEmpty() ? null : expected.keySet().iterator().next();
                 ManifestEntry entry = expected.remove(name);
                 if (entry == null) {
                     throw new InvalidArchiveException("backup " + id + ": entry '" + name + "' is not in the manifest");
+                }
+                if (!name.equals(next)) {
+                    throw new InvalidArchiveException("backup " + id + ": entry '" + name + "' is out of order; the "
+                            + "manifest lists '" + next + "' first");
                 }
                 MessageDigest digest = Sha256.newDigest();
                 long[] count = new long[1];
@@ -369,6 +410,11 @@ public final class BackupCatalog {
                     if ((entry.kind() == ManifestEntry.Kind.MEDIA) == media) {
                         consumer.accept(entry, checked);
                     }
+                } catch (InvalidArchiveException e) {
+                    if (e.getMessage() != null && e.getMessage().contains(id)) {
+                        throw e;
+                    }
+                    throw new InvalidArchiveException("backup " + id + ": " + e.getMessage(), e);
                 } catch (IOException | RuntimeException e) {
                     throw e;
                 } catch (Exception e) {
@@ -385,12 +431,17 @@ public final class BackupCatalog {
             });
         } catch (ArchiveReader.NotARecipientException e) {
             throw notARecipient(id);
+        } catch (SizeLimiter.LimitIOException e) {
+            throw limitExceeded(id, e);
         } catch (NoSuchFileException e) {
             throw new InvalidArchiveException("backup " + id + ": archive " + info.archiveName() + " is missing");
         } catch (ArchiveReader.DamagedArchiveException e) {
             throw new InvalidArchiveException("backup " + id + ": archive is damaged"
                     + (e.entry() == null ? "" : " at entry '" + e.entry() + "'") + ": " + e.getMessage(), e);
         } catch (IOException e) {
+            if (SizeLimiter.limitExceeded(e) != null) {
+                throw limitExceeded(id, e);
+            }
             throw new StorageException("reading backup " + id + " from " + store.description() + " failed: "
                     + e.getMessage(), e);
         }
@@ -483,9 +534,6 @@ public final class BackupCatalog {
         BackupIds.requireValid(id);
         Sidecar sidecar = readFullSidecar(id);
         BackupInfo info = sidecar.backup();
-        List<String> problems = new ArrayList<>();
-        Map<String, EntryDigest> seen = new LinkedHashMap<>();
-        byte[][] manifestJson = new byte[1][];
         Compression.Algorithm algorithm = algorithm(info);
         List<RecipientStanzaReader> readers = readers(info);
         long archiveSize = info.sizeBytes();
@@ -493,7 +541,26 @@ public final class BackupCatalog {
         try (InputStream raw = store.open(info.archiveName());
              InputStream in = new io.backupkit.internal.ProgressInputStream(raw, 1 << 20,
                      n -> report(new Progress(Phase.VERIFY, null, 0, 0, n, archiveSize)))) {
-            ArchiveReader.Digests digests = ArchiveReader.read(in, algorithm, readers, (name, size, content) -> {
+            return scan(sidecar, in, algorithm, readers, sqlOut);
+        } catch (NoSuchFileException e) {
+            return new Scan(new VerificationResult(id, false,
+                    List.of("archive " + info.archiveName() + " is missing from the store"), 0), null);
+        } catch (IOException e) {
+            throw new StorageException("reading backup " + id + " from " + store.description() + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** One pass over an archive's bytes, checked against its sidecar. */
+    private Scan scan(Sidecar sidecar, InputStream in, Compression.Algorithm algorithm,
+                      List<RecipientStanzaReader> readers, OutputStream sqlOut) {
+        BackupInfo info = sidecar.backup();
+        String id = info.id();
+        List<String> problems = new ArrayList<>();
+        Map<String, EntryDigest> seen = new LinkedHashMap<>();
+        byte[][] manifestJson = new byte[1][];
+        try {
+            ArchiveReader.Digests digests = ArchiveReader.read(in, algorithm, readers, limits, (name, size, content) -> {
                 if (manifestJson[0] != null) {
                     problems.add("entry '" + name + "' follows manifest.json");
                 }
@@ -532,14 +599,16 @@ public final class BackupCatalog {
             }
         } catch (ArchiveReader.NotARecipientException e) {
             throw notARecipient(id);
-        } catch (NoSuchFileException e) {
-            problems.add("archive " + info.archiveName() + " is missing from the store");
-            return new Scan(new VerificationResult(id, false, problems, seen.size()), null);
+        } catch (SizeLimiter.LimitIOException e) {
+            throw limitExceeded(id, e);
         } catch (ArchiveReader.DamagedArchiveException e) {
             problems.add("archive " + info.archiveName() + " is damaged"
                     + (e.entry() == null ? "" : " at entry '" + e.entry() + "'") + ": " + e.getMessage());
             return new Scan(new VerificationResult(id, false, problems, seen.size()), null);
         } catch (IOException e) {
+            if (SizeLimiter.limitExceeded(e) != null) {
+                throw limitExceeded(id, e);
+            }
             if (sqlOut != null && !(e instanceof ArchiveReader.StoreReadException)) {
                 throw new StorageException("writing the SQL export of backup " + id + " failed: " + e.getMessage(), e);
             }
@@ -561,6 +630,152 @@ public final class BackupCatalog {
             checkSignature(sidecar, Sha256.of(manifestJson[0], 0, manifestJson[0].length), problems);
         }
         return new Scan(new VerificationResult(id, problems.isEmpty(), problems, seen.size()), manifest);
+    }
+
+    private static LimitExceededException limitExceeded(String id, IOException e) {
+        LimitExceededException limit = SizeLimiter.limitExceeded(e);
+        LimitExceededException thrown = new LimitExceededException("backup " + id + ": ", limit.limit(),
+                limit.maximum(), limit.observed());
+        return thrown;
+    }
+
+    /**
+     * Imports a backup from outside (for example an upload for a restore) into the store, under
+     * {@link SizeLimits#maxUploadBytes()}. See {@link #importBackup(InputStream, InputStream, long)}.
+     */
+    public BackupInfo importBackup(InputStream sidecarJson, InputStream archive) {
+        return importBackup(sidecarJson, archive, limits.maxUploadBytes());
+    }
+
+    /**
+     * Imports a backup from outside into the store: its sidecar ({@code ID.json}, which holds the
+     * signature) and its archive ({@code ID.tar.zst[.age]}), streamed, never buffered whole.
+     *
+     * <p>The archive is stored only when it is complete and every check passes while it streams:
+     * at most {@code maxBytes} bytes (refused up front when the sidecar declares more), its size
+     * and SHA-256 equal to the sidecar's, decryption with this catalog's identity, every entry
+     * against the manifest, the decompression-bomb guard, and the signature policy (trusted keys;
+     * an encrypted backup must be signed). Only then is the archive committed and the sidecar
+     * written, so the backup is listed once it is whole; on any failure nothing is listed and no
+     * partial upload is left. A backup with the same id already in the store is refused.
+     *
+     * <pre>{@code
+     * BackupInfo info = catalog.withIdentity(identity).importBackup(sidecarUpload, archiveUpload, 512L << 20);
+     * RestorePreview preview = service.withIdentity(identity).preview(info.id());
+     * }</pre>
+     *
+     * @return the imported backup's listing data
+     * @throws LimitExceededException  the upload is larger than {@code maxBytes}, or expands too much
+     * @throws InvalidArchiveException the sidecar or archive is damaged, forged or unsigned
+     * @throws WrongKeyException       the archive is encrypted and this catalog has no fitting identity
+     */
+    public BackupInfo importBackup(InputStream sidecarJson, InputStream archive, long maxBytes) {
+        Objects.requireNonNull(sidecarJson, "sidecarJson");
+        Objects.requireNonNull(archive, "archive");
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("maxBytes must be at least 1 but was " + maxBytes);
+        }
+        byte[] json;
+        try {
+            json = sidecarJson.readNBytes(MAX_SIDECAR_BYTES + 1);
+        } catch (IOException e) {
+            throw new StorageException("reading the uploaded sidecar failed: " + e.getMessage(), e);
+        }
+        Sidecar sidecar = parseSidecar(null, json);
+        BackupInfo info = sidecar.backup();
+        String id = info.id();
+        Compression.Algorithm algorithm = algorithm(info);
+        String expectedName = id + algorithm.extension() + (info.encrypted() ? ArchiveLayout.AGE_SUFFIX : "");
+        if (!info.archiveName().equals(expectedName)) {
+            throw new InvalidArchiveException("the uploaded sidecar of backup " + id + " names archive '"
+                    + info.archiveName() + "'; expected '" + expectedName + "'");
+        }
+        if (info.sizeBytes() > maxBytes) {
+            throw new LimitExceededException("import of backup " + id + ": ", LimitExceededException.Limit.UPLOAD_BYTES,
+                    maxBytes, info.sizeBytes());
+        }
+        List<RecipientStanzaReader> readers = readers(info);
+        try {
+            List<String> names = store.list();
+            if (names.contains(Sidecar.objectName(id)) || names.contains(info.archiveName())) {
+                throw new BackupException("backup " + id + " is already in store " + store.description()
+                        + "; it was not imported again");
+            }
+        } catch (IOException e) {
+            throw new StorageException("listing store " + store.description() + " failed: " + e.getMessage(), e);
+        }
+        long started = System.nanoTime();
+        try (Store.Upload upload = store.upload(info.archiveName())) {
+            InputStream tee = new UploadTee(archive, upload.stream(), maxBytes);
+            Scan scan = scan(sidecar, tee, algorithm, readers, null);
+            if (!scan.result().ok()) {
+                throw new InvalidArchiveException("the uploaded backup " + id + " failed verification and was not "
+                        + "stored: " + String.join("; ", scan.result().problems()));
+            }
+            upload.commit();
+        } catch (IOException e) {
+            throw new StorageException("storing the uploaded backup " + id + " in " + store.description()
+                    + " failed: " + e.getMessage(), e);
+        }
+        try (Store.Upload side = store.upload(Sidecar.objectName(id))) {
+            side.stream().write(json);
+            side.commit();
+        } catch (IOException | RuntimeException e) {
+            try {
+                store.delete(info.archiveName());
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw new StorageException("writing the sidecar of the uploaded backup " + id + " to "
+                    + store.description() + " failed, so the archive was removed: " + e.getMessage(), e);
+        }
+        LOG.info("imported backup {} into {}: {} bytes, verified, in {} ms", id, store.description(),
+                info.sizeBytes(), java.time.Duration.ofNanos(System.nanoTime() - started).toMillis());
+        return info;
+    }
+
+    /** Copies every byte read to the store's upload, failing once more than {@code max} were read. */
+    private static final class UploadTee extends java.io.FilterInputStream {
+        private final OutputStream copy;
+        private final long max;
+        private long read;
+
+        UploadTee(InputStream in, OutputStream copy, long max) {
+            super(in);
+            this.copy = copy;
+            this.max = max;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                read += n;
+                if (read > max) {
+                    throw new SizeLimiter.LimitIOException(new LimitExceededException("",
+                            LimitExceededException.Limit.UPLOAD_BYTES, max, read));
+                }
+                copy.write(b, off, n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return super.skip(0);
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
     }
 
     private Compression.Algorithm algorithm(BackupInfo info) {
@@ -622,6 +837,47 @@ public final class BackupCatalog {
         }
     }
 
+    /**
+     * Numbers no real backup has: negative sizes or counts, more rows than the table's data entries
+     * have bytes, more rows in the tables than in their entries. They are refused before any row is
+     * loaded, so that no later code sizes anything from them.
+     */
+    private static void checkNumbers(BackupManifest manifest, List<String> problems) {
+        Map<String, long[]> perTable = new LinkedHashMap<>();
+        for (ManifestEntry entry : manifest.entries()) {
+            if (entry.size() < 0 || entry.rows() < 0) {
+                problems.add("entry '" + entry.name() + "' records an absurd size or row count (" + entry.size()
+                        + " bytes, " + entry.rows() + " rows)");
+                continue;
+            }
+            if (entry.kind() == ManifestEntry.Kind.DATA && entry.table() != null) {
+                long[] t = perTable.computeIfAbsent(entry.table(), k -> new long[3]);
+                t[0] = saturatedAdd(t[0], entry.rows());
+                t[1] = saturatedAdd(t[1], entry.size());
+                t[2]++;
+            }
+            if (entry.rows() > entry.size()) {
+                problems.add("entry '" + entry.name() + "' records " + entry.rows() + " rows in " + entry.size()
+                        + " bytes, which is impossible");
+            }
+        }
+        for (TableSummary table : manifest.tables()) {
+            long[] t = perTable.getOrDefault(table.name(), new long[3]);
+            if (table.rows() < 0 || table.entries() < 0) {
+                problems.add("table '" + table.name() + "' records an absurd row or entry count (" + table.rows()
+                        + " rows, " + table.entries() + " entries)");
+            } else if (table.rows() != t[0] || table.entries() != t[2]) {
+                problems.add("table '" + table.name() + "' records " + table.rows() + " rows in " + table.entries()
+                        + " entries, but its data entries hold " + t[0] + " rows in " + t[2] + " entries");
+            }
+        }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
+    }
+
     private static void checkManifest(String id, BackupManifest manifest, Map<String, EntryDigest> seen,
                                       List<String> problems) {
         if (manifest.formatVersion() != BackupManifest.FORMAT_VERSION) {
@@ -631,6 +887,7 @@ public final class BackupCatalog {
         if (!id.equals(manifest.id())) {
             problems.add("manifest.json belongs to backup " + manifest.id() + ", not " + id);
         }
+        checkNumbers(manifest, problems);
         Map<String, ManifestEntry> listed = new LinkedHashMap<>();
         for (ManifestEntry entry : manifest.entries()) {
             listed.put(entry.name(), entry);
@@ -652,6 +909,17 @@ public final class BackupCatalog {
         for (String name : seen.keySet()) {
             if (!listed.containsKey(name)) {
                 problems.add("entry '" + name + "' is not listed in the manifest");
+            }
+        }
+        List<String> archiveOrder = seen.keySet().stream().filter(listed::containsKey).toList();
+        List<String> manifestOrder = listed.keySet().stream().filter(seen::containsKey).toList();
+        if (!archiveOrder.equals(manifestOrder)) {
+            for (int i = 0; i < archiveOrder.size(); i++) {
+                if (!archiveOrder.get(i).equals(manifestOrder.get(i))) {
+                    problems.add("entry '" + archiveOrder.get(i) + "' is out of order: the manifest lists '"
+                            + manifestOrder.get(i) + "' at that place (entries load in the manifest's order)");
+                    break;
+                }
             }
         }
     }

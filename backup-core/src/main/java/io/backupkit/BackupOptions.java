@@ -22,14 +22,17 @@ import java.util.Objects;
  * @param lockTimeout     how long to wait for a database lock before failing; default 10 s
  * @param tempDirectory   where a dialect may put a short-lived snapshot copy (SQLite in
  *                        rollback-journal mode); default {@code java.io.tmpdir}
+ * @param limits          size limits on backups written and archives read (see {@link SizeLimits});
+ *                        default {@link SizeLimits#defaults()}
  */
 public record BackupOptions(Compression compression, int insertBatchRows, int insertBatchBytes, int chunkBytes,
-                            Duration lockTimeout, Path tempDirectory) {
+                            Duration lockTimeout, Path tempDirectory, SizeLimits limits) {
 
     public BackupOptions {
         Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(lockTimeout, "lockTimeout");
         Objects.requireNonNull(tempDirectory, "tempDirectory");
+        Objects.requireNonNull(limits, "limits");
         if (insertBatchRows < 1) {
             throw new IllegalArgumentException("insertBatchRows must be at least 1 but was " + insertBatchRows);
         }
@@ -63,6 +66,7 @@ public record BackupOptions(Compression compression, int insertBatchRows, int in
         b.chunkBytes = chunkBytes;
         b.lockTimeout = lockTimeout;
         b.tempDirectory = tempDirectory;
+        b.limits = limits;
         return b;
     }
 
@@ -74,6 +78,7 @@ public record BackupOptions(Compression compression, int insertBatchRows, int in
         private int chunkBytes = 8 * 1024 * 1024;
         private Duration lockTimeout = Duration.ofSeconds(10);
         private Path tempDirectory = Path.of(System.getProperty("java.io.tmpdir"));
+        private SizeLimits limits = SizeLimits.defaults();
 
         private Builder() {
         }
@@ -114,10 +119,16 @@ public record BackupOptions(Compression compression, int insertBatchRows, int in
             return this;
         }
 
+        /** Sets the size limits on backups written and archives read. */
+        public Builder limits(SizeLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
         /** Validates and builds. */
         public BackupOptions build() {
             return new BackupOptions(compression, insertBatchRows, insertBatchBytes, chunkBytes, lockTimeout,
-                    tempDirectory);
+                    tempDirectory, limits);
         }
     }
 }

@@ -623,7 +623,7 @@ public final class BackupService {
             return this;
         }
 
-        /** What to leave out or mask; nothing when not given. */
+        /** What to leave out or mask; {@link RedactionRules#defaults()} (the secret patterns) when not given. */
         public Builder redaction(RedactionRules rules) {
             requireUnset(this.redaction, "redaction");
             this.redaction = Objects.requireNonNull(rules, "redaction");
@@ -811,7 +811,7 @@ public final class BackupService {
             Clock serviceClock = clock != null ? clock : Clock.systemUTC();
             BackupRun.Config config = new BackupRun.Config(dataSource, chosen, store,
                     options != null ? options : BackupOptions.defaults(),
-                    redaction != null ? redaction : RedactionRules.none(),
+                    redaction != null ? redaction : RedactionRules.defaults(),
                     progress, serviceClock, LIBRARY_VERSION, mediaSource, ageRecipients, signingKey);
             AccessPolicy policy = accessPolicy != null ? accessPolicy : AccessPolicy.superAdminOnly();
             if (auditSink == null) {
@@ -822,8 +822,8 @@ public final class BackupService {
             OperationGuard guard = new OperationGuard(policy, rateLimits != null ? rateLimits : RateLimits.defaults(),
                     auditSink, config.clock());
             return new BackupService(config, BackupCatalog.of(store, known).withTrustedKeys(trustedKeys)
-                    .allowUnsigned(allowUnsigned).withProgress(progress), policy, guard,
-                    new java.util.concurrent.atomic.AtomicReference<>(),
+                    .allowUnsigned(allowUnsigned).withProgress(progress).withLimits(config.options().limits()),
+                    policy, guard, new java.util.concurrent.atomic.AtomicReference<>(),
                     new JobRunner(jobThreads, keepFinishedJobs, maxFinishedJobs, serviceClock));
         }
     }

@@ -27,10 +27,14 @@ import java.util.Objects;
  *                           (an application that runs with foreign keys off may have backed up orphans)
  * @param mediaRestore       what to do with the backup's media files when the service has a writable
  *                           media source; {@link MediaRestoreMode#MISSING_ONLY} by default
+ * @param allowRedacted      restore a redacted backup (its manifest lists redactions: secrets left
+ *                           out, columns masked by a profile or rule) over live data, which replaces
+ *                           the live values with the placeholders; refused without it
  */
 public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolean allowNewerSchema,
                              boolean safetyBackup, Long appSchemaVersion, AfterRestore afterRestore,
-                             boolean allowForeignKeyViolations, MediaRestoreMode mediaRestore) {
+                             boolean allowForeignKeyViolations, MediaRestoreMode mediaRestore,
+                             boolean allowRedacted) {
 
     /** The label of the safety backups that restores take. */
     public static final String PRE_RESTORE_LABEL = "pre-restore";
@@ -60,6 +64,7 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
         private AfterRestore afterRestore = AfterRestore.none();
         private boolean allowForeignKeyViolations;
         private MediaRestoreMode mediaRestore = MediaRestoreMode.MISSING_ONLY;
+        private boolean allowRedacted;
 
         private Builder() {
         }
@@ -115,10 +120,20 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
             return this;
         }
 
+        /**
+         * Restores a redacted backup over live data anyway: secrets it left out are lost, masked
+         * columns (password hashes, emails...) get the masked values. Restoring into a database
+         * that does not exist yet needs no flag.
+         */
+        public Builder allowRedacted(boolean allow) {
+            this.allowRedacted = allow;
+            return this;
+        }
+
         /** Validates and builds. */
         public RestoreOptions build() {
             return new RestoreOptions(writeGate, maxWritePause, allowNewerSchema, safetyBackup, appSchemaVersion,
-                    afterRestore, allowForeignKeyViolations, mediaRestore);
+                    afterRestore, allowForeignKeyViolations, mediaRestore, allowRedacted);
         }
     }
 }

@@ -24,11 +24,15 @@ import java.util.Objects;
  * @param columnChanges      one line per column added or removed, e.g. {@code tickets: +sla_minutes}
  * @param backupUserVersion  {@code user_version} (schema version) in the backup
  * @param liveUserVersion    {@code user_version} of the live database
- * @param summary            one human line
+ * @param summary            one human line, ending with the warnings
+ * @param warnings           what the person should know before restoring, for example that the
+ *                           backup is redacted (then a restore needs {@code allowRedacted})
+ * @param redactions         what the backup left out or masked, from its manifest; empty for a complete backup
  */
 public record RestorePreview(String backupId, Instant snapshotAt, Duration age, List<TablePreview> tables,
                              List<String> tablesOnlyLive, List<String> tablesOnlyInBackup, List<String> columnChanges,
-                             String backupUserVersion, String liveUserVersion, String summary) {
+                             String backupUserVersion, String liveUserVersion, String summary, List<String> warnings,
+                             List<RedactionRecord> redactions) {
     public RestorePreview {
         Objects.requireNonNull(backupId, "backupId");
         Objects.requireNonNull(snapshotAt, "snapshotAt");
@@ -38,6 +42,13 @@ public record RestorePreview(String backupId, Instant snapshotAt, Duration age, 
         tablesOnlyInBackup = List.copyOf(tablesOnlyInBackup);
         columnChanges = List.copyOf(columnChanges);
         Objects.requireNonNull(summary, "summary");
+        warnings = List.copyOf(warnings);
+        redactions = List.copyOf(redactions);
+    }
+
+    /** Whether the backup is redacted, so that restoring it over live data needs {@code allowRedacted}. */
+    public boolean redacted() {
+        return !redactions.isEmpty();
     }
 
     /** Rows the restore would remove, across all tables. */

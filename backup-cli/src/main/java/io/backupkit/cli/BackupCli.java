@@ -11,8 +11,10 @@ import io.backupkit.BackupCatalog;
 import io.backupkit.BackupException;
 import io.backupkit.BackupInfo;
 import io.backupkit.BackupManifest;
+import io.backupkit.BackupOptions;
 import io.backupkit.BackupRequest;
 import io.backupkit.BackupService;
+import io.backupkit.RedactionRules;
 import io.backupkit.RestoreOptions;
 import io.backupkit.RetentionPlan;
 import io.backupkit.RetentionPolicy;
@@ -21,6 +23,7 @@ import io.backupkit.RestoreResult;
 import io.backupkit.Selection;
 import io.backupkit.SelectiveRestoreResult;
 import io.backupkit.SigningKeys;
+import io.backupkit.SizeLimits;
 import io.backupkit.TablePreview;
 import io.backupkit.VerificationResult;
 import io.backupkit.VerifyDepth;
@@ -70,7 +73,7 @@ import picocli.CommandLine.Spec;
         subcommands = {BackupCli.BackupCommand.class, BackupCli.ListCommand.class, BackupCli.VerifyCommand.class,
                 BackupCli.ExportSqlCommand.class, BackupCli.PreviewCommand.class, BackupCli.RestoreCommand.class,
                 BackupCli.UndoRestoreCommand.class, BackupCli.PruneCommand.class, BackupCli.StatusCommand.class,
-                BackupCli.KeygenCommand.class, BackupCli.AuditCommand.class})
+                BackupCli.KeygenCommand.class, BackupCli.AuditCommand.class, BackupCli.ImportCommand.class})
 public final class BackupCli implements Callable<Integer> {
 
     @Spec
@@ -198,12 +201,34 @@ public final class BackupCli implements Callable<Integer> {
         @Mixin
         AuditTrailOption audit;
 
+        @Option(names = "--profile", paramLabel = "PROFILE", defaultValue = "default",
+                description = "default (secret patterns left out), full (same, and must be encrypted: for disaster "
+                        + "recovery), sharing (also masks password hashes, emails and phones), none (everything).")
+        String profile;
+
+        @Option(names = "--max-size", paramLabel = "SIZE",
+                description = "Refuse or abort a backup over this size before compression, e.g. 2GiB "
+                        + "(estimated first from the database's pages, then enforced while streaming).")
+        String maxSize;
+
         @Override
         public Integer call() {
             BackupService.Builder builder = BackupService.builder()
                     .dataSource(JdbcUrlDataSource.of(db))
                     .store(openStore())
-                    .progressListener(ProgressBar.forStderr());
+                    .progressListener(ProgressBar.forStderr())
+                    .redaction(switch (profile) {
+                        case "default" -> RedactionRules.defaults();
+                        case "full" -> RedactionRules.fullProfile();
+                        case "sharing" -> RedactionRules.sharingProfile();
+                        case "none" -> RedactionRules.none();
+                        default -> throw new IllegalArgumentException("--profile must be default, full, sharing or "
+                                + "none, not '" + profile + "'");
+                    });
+            if (maxSize != null) {
+                builder.options(BackupOptions.builder().limits(SizeLimits.builder()
+                        .maxBackupBytes(parseSize("--max-size", maxSize)).build()).build());
+            }
             if (!recipients.isEmpty()) {
                 builder.encryptTo(recipients);
             }
@@ -331,6 +356,10 @@ public final class BackupCli implements Callable<Integer> {
                 + "foreign keys point nowhere (an application running with foreign keys off).")
         boolean allowFkViolations;
 
+        @Option(names = "--allow-redacted", description = "Restore a redacted backup (secrets left out, columns "
+                + "masked) over existing data, which loses or masks those values.")
+        boolean allowRedacted;
+
         @Option(names = "--tables", split = ",", paramLabel = "TABLE",
                 description = "Selective restore: replace only these tables' content.")
         List<String> tables = List.of();
@@ -368,7 +397,8 @@ public final class BackupCli implements Callable<Integer> {
                 }
             }
             RestoreResult result = service.restore(AuditTrailOption.actor("restore"), id, RestoreOptions.builder()
-                    .allowForeignKeyViolations(allowFkViolations).mediaRestore(mediaRestore).build());
+                    .allowForeignKeyViolations(allowFkViolations).allowRedacted(allowRedacted)
+                    .mediaRestore(mediaRestore).build());
             out().printf("restored %s: %d rows in %d ms%s%n", id, result.rows(), result.duration().toMillis(),
                     result.safetyBackupId() == null ? "" : "; undo with undo-restore (safety backup "
                             + result.safetyBackupId() + ")");
@@ -407,6 +437,67 @@ public final class BackupCli implements Callable<Integer> {
                     result.count(SelectiveRestoreResult.Action.SKIPPED),
                     result.count(SelectiveRestoreResult.Action.UNCHANGED));
             return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(name = "import", description = "Import a backup from outside (its sidecar ID.json and its archive) into "
+            + "the store, stored only when complete, within --max-size and verified (decryption with --identity, "
+            + "signature with --trusted-key, every entry); prints the id.")
+    static final class ImportCommand extends StoreCommand implements Callable<Integer> {
+        @Option(names = "--sidecar", required = true, paramLabel = "FILE", description = "The backup's ID.json.")
+        Path sidecar;
+
+        @Option(names = "--archive", required = true, paramLabel = "FILE",
+                description = "The backup's archive, ID.tar.zst or ID.tar.zst.age.")
+        Path archive;
+
+        @Option(names = "--max-size", paramLabel = "SIZE", defaultValue = "1GiB",
+                description = "The largest archive accepted (default ${DEFAULT-VALUE}).")
+        String maxSize;
+
+        @Mixin
+        ReadKeys keys;
+
+        @Override
+        public Integer call() throws IOException {
+            try (java.io.InputStream side = java.nio.file.Files.newInputStream(sidecar);
+                 java.io.InputStream in = java.nio.file.Files.newInputStream(archive)) {
+                BackupInfo info = keys.apply(catalog()).importBackup(side, in, parseSize("--max-size", maxSize));
+                out().printf("imported %s (%d bytes, %d rows, encrypted %s)%n", info.id(), info.sizeBytes(),
+                        info.totalRows(), info.encrypted() ? "yes" : "no");
+                out().println(info.id());
+            }
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    /** Bytes, or a number with a unit: KB, MB, GB (powers of 1000), KiB, MiB, GiB (powers of 1024). */
+    static long parseSize(String option, String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)^\\s*(\\d+)\\s*(|b|kb|mb|gb|tb|kib|mib|gib|tib)\\s*$")
+                .matcher(text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(option + " must be a size such as 500000000, 512MiB or 2GB, not '"
+                    + text + "'");
+        }
+        long unit = switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+            case "kb" -> 1000L;
+            case "mb" -> 1000_000L;
+            case "gb" -> 1000_000_000L;
+            case "tb" -> 1000_000_000_000L;
+            case "kib" -> 1L << 10;
+            case "mib" -> 1L << 20;
+            case "gib" -> 1L << 30;
+            case "tib" -> 1L << 40;
+            default -> 1L;
+        };
+        try {
+            long value = Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+            if (value < 1) {
+                throw new IllegalArgumentException(option + " must be at least 1 byte");
+            }
+            return value;
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException(option + " is too large: '" + text + "'");
         }
     }
 

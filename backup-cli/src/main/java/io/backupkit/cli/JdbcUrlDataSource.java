@@ -34,7 +34,7 @@ final class JdbcUrlDataSource implements DataSource {
     static JdbcUrlDataSource of(String url, boolean mayNotExist) {
         if (!url.startsWith("jdbc:")) {
             throw new IllegalArgumentException("--db must be a JDBC URL such as jdbc:sqlite:/path/app.db, not '"
-                    + url + "'");
+                    + io.backupkit.JdbcUrls.withoutPasswords(url) + "'");
         }
         if (url.startsWith("jdbc:sqlite:")) {
             String path = url.substring("jdbc:sqlite:".length());
@@ -51,6 +51,12 @@ final class JdbcUrlDataSource implements DataSource {
             }
         }
         return new JdbcUrlDataSource(url);
+    }
+
+    /** The URL without passwords or keys, for messages. */
+    @Override
+    public String toString() {
+        return io.backupkit.JdbcUrls.withoutPasswords(url);
     }
 
     @Override

@@ -83,6 +83,19 @@ public final class ArchiveReader {
      */
     public static Digests read(InputStream storeStream, Compression.Algorithm algorithm,
                                List<RecipientStanzaReader> identities, EntryVisitor visitor) throws IOException {
+        return read(storeStream, algorithm, identities, io.backupkit.SizeLimits.defaults(), visitor);
+    }
+
+    /**
+     * Reads an archive as {@link #read(InputStream, Compression.Algorithm, List, EntryVisitor)} does,
+     * under a decompression-bomb guard: expanding past {@code limits.maxExpandedBytes()} or
+     * {@code limits.maxExpansionRatio()} throws {@link SizeLimiter.LimitIOException}. Entries must be
+     * plain files with safe relative names, each name once, and tar headers of at most
+     * {@link #MAX_HEADER_BYTES}; anything else throws {@link DamagedArchiveException}.
+     */
+    public static Digests read(InputStream storeStream, Compression.Algorithm algorithm,
+                               List<RecipientStanzaReader> identities, io.backupkit.SizeLimits limits,
+                               EntryVisitor visitor) throws IOException {
         MessageDigest archiveDigest = Sha256.newDigest();
         CountingInputStream counted = new CountingInputStream(
                 new BufferedInputStream(new StoreStream(storeStream), 256 * 1024));
@@ -91,14 +104,18 @@ public final class ArchiveReader {
         InputStream digesting = new OnePassStream(new DigestInputStream(counted, archiveDigest));
         String current = null;
         InputStream plain = identities == null ? digesting : decryptor(digesting, identities);
-        try (InputStream decompressed = decompressor(plain, algorithm);
-             TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, "UTF-8")) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        try (InputStream decompressed = SizeLimiter.expansionGuard(decompressor(plain, algorithm),
+                () -> counted.count, limits);
+             TarArchiveInputStream tar = new GuardedTarInputStream(decompressed)) {
             TarArchiveEntry entry;
             while ((entry = nextEntry(tar, current)) != null) {
-                current = entry.getName();
-                if (!entry.isFile()) {
-                    continue;
+                String name = entry.getName();
+                requireSafe(entry, name, current);
+                if (!names.add(name)) {
+                    throw new DamagedArchiveException(name, new IOException("entry '" + name + "' appears twice"));
                 }
+                current = name;
                 visitor.visit(current, entry.getSize(), new EntryStream(tar, current));
             }
             // Drain the tar padding and compression trailer so the archive digest covers every byte.
@@ -116,7 +133,7 @@ public final class ArchiveReader {
             } catch (IOException e) {
                 throw isStoreFailure(e) ? e : new DamagedArchiveException(current, e);
             }
-        } catch (DamagedArchiveException | StoreReadException e) {
+        } catch (DamagedArchiveException | StoreReadException | SizeLimiter.LimitIOException e) {
             throw e;
         } catch (IOException e) {
             if (isStoreFailure(e)) {
@@ -142,9 +159,101 @@ public final class ArchiveReader {
         }
     }
 
+    /** The most bytes a tar extension header (PAX or GNU long name) may hold; backupkit writes a few hundred. */
+    public static final int MAX_HEADER_BYTES = 64 * 1024;
+
+    /**
+     * Refuses what a backupkit archive never holds and a careless extractor would follow: links,
+     * devices, folders, sparse files, and names that are absolute, climb out with {@code ..}, use
+     * backslashes or drive letters, or hold control characters.
+     */
+    private static void requireSafe(TarArchiveEntry entry, String name, String previous) throws DamagedArchiveException {
+        String problem = null;
+        if (entry.isSymbolicLink()) {
+            problem = "is a symbolic link";
+        } else if (entry.isLink()) {
+            problem = "is a hard link";
+        } else if (entry.isDirectory()) {
+            problem = "is a folder";
+        } else if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
+            problem = "is a device or pipe";
+        } else if (entry.isSparse() || entry.isGNULongLinkEntry() || !entry.isFile()) {
+            problem = "is not a plain file (type '" + (char) entry.getLinkFlag() + "')";
+        } else if (name.isEmpty()) {
+            problem = "has an empty name";
+        } else if (name.startsWith("/") || name.matches("(?s)^[A-Za-z]:.*")) {
+            problem = "has an absolute path";
+        } else if (name.contains("\\")) {
+            problem = "has a backslash in its path";
+        } else if (("/" + name + "/").contains("/../") || ("/" + name + "/").contains("/./")
+                || name.contains("//") || name.endsWith("/")) {
+            problem = "has a path that is not canonical (../, ./ or empty segments): path traversal";
+        } else if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            problem = "has a control character in its name";
+        } else if (entry.getSize() < 0) {
+            problem = "has a negative size";
+        }
+        if (problem != null) {
+            String shown = name.length() > 200 ? name.substring(0, 200) + "..." : name;
+            shown = shown.replaceAll("\\p{Cntrl}", "?");
+            throw new DamagedArchiveException(previous, new IOException("entry '" + shown + "' " + problem
+                    + "; backupkit archives hold only plain files under safe relative names"));
+        }
+    }
+
+    /**
+     * Refuses oversized extension headers before commons-compress reads them into memory: a PAX
+     * or GNU long-name header of gigabytes would otherwise exhaust the heap.
+     */
+    private static final class GuardedTarInputStream extends TarArchiveInputStream {
+        GuardedTarInputStream(InputStream in) {
+            super(in, "UTF-8");
+        }
+
+        @Override
+        protected byte[] readRecord() throws IOException {
+            byte[] record = super.readRecord();
+            if (record != null && record.length >= 512 && !isEOFRecord(record)) {
+                byte type = record[156];
+                if (type == 'x' || type == 'g' || type == 'L' || type == 'K' || type == 'X') {
+                    long size = headerSize(record);
+                    if (size < 0 || size > MAX_HEADER_BYTES) {
+                        throw new IOException("a tar extension header of type '" + (char) type + "' declares "
+                                + (size < 0 ? "an unreadable size" : size + " bytes") + ", over the limit of "
+                                + MAX_HEADER_BYTES + " bytes: refused as hostile");
+                    }
+                }
+            }
+            return record;
+        }
+
+        private static long headerSize(byte[] record) {
+            if ((record[124] & 0x80) != 0) {
+                return -1; // base-256: only huge sizes need it
+            }
+            long size = 0;
+            boolean digits = false;
+            for (int i = 124; i < 136; i++) {
+                byte b = record[i];
+                if (b == 0 || b == ' ') {
+                    if (digits) {
+                        break;
+                    }
+                    continue;
+                }
+                if (b < '0' || b > '7') {
+                    return -1;
+                }
+                digits = true;
+                size = size * 8 + (b - '0');
+            }
+            return size;
+        }
+    }
+
     private static boolean isStoreFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof StoreReadException) {
+            if (t instanceof StoreReadException || t instanceof SizeLimiter.LimitIOException) {
                 return true;
             }
         }

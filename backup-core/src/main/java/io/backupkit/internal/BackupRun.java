@@ -102,6 +102,16 @@ public final class BackupRun {
             return new Config(dataSource, dialect, store, options, redaction, listener, clock, libraryVersion, null,
                     ageRecipients, signingKey);
         }
+
+        /**
+         * The configuration of a {@code pre-restore} safety backup: no media and no redaction, so
+         * that undoing a restore brings back exactly the live data (a redacted safety backup would
+         * replace password hashes and secrets on undo). Encryption and signing stay as configured.
+         */
+        public Config forSafetyBackup() {
+            return new Config(dataSource, dialect, store, options, RedactionRules.none(), listener, clock,
+                    libraryVersion, null, ageRecipients, signingKey);
+        }
     }
 
     private final Config config;
@@ -117,6 +127,8 @@ public final class BackupRun {
     private long rowsTotal;
     private ArchiveWriter archive;
     private boolean listenerFailed;
+    /** Bytes handed to the archive before compression: SQL entries and listed media sizes. */
+    private long contentBytes;
 
     private BackupRun(Config config, BackupRequest request) {
         this.config = config;
@@ -133,6 +145,10 @@ public final class BackupRun {
     }
 
     private BackupManifest run() {
+        if (config.redaction().requiresEncryption() && config.ageRecipients().isEmpty()) {
+            throw new BackupException("backup " + id + ": the " + config.redaction().profile() + " profile keeps "
+                    + "password hashes and must be encrypted: configure encryptTo(age recipients)");
+        }
         long started = System.nanoTime();
         Dialect dialect = config.dialect();
         LOG.info("backup {}: starting ({} database, store {})", id, dialect.name(), config.store().description());
@@ -157,11 +173,13 @@ public final class BackupRun {
                 counts.put(table, countRows(snapshot, byName.get(table)));
             }
             rowsTotal = counts.values().stream().mapToLong(Long::longValue).sum();
+            checkEstimate(snapshot, media);
             report(Phase.PLAN, null);
 
             upload = openUpload(archiveName);
             Store.Upload opened = upload;
-            archive = storage(() -> new ArchiveWriter(opened.stream(), config.options().compression(),
+            archive = storage(() -> new ArchiveWriter(SizeLimiter.limit(opened.stream(),
+                    config.options().limits().maxArchiveBytes()), config.options().compression(),
                     info.snapshotAt(), config.ageRecipients()));
             pipeline = new ArchivePipeline(archive, config.options().chunkBytes() + config.options().chunkBytes() / 8,
                     "backupkit-archive-" + id);
@@ -182,6 +200,7 @@ public final class BackupRun {
             writeStatements("finish", ManifestEntry.Kind.FINISH, finish);
             for (MediaObject object : media) {
                 report(Phase.MEDIA, object.name());
+                countContent(Math.max(0, object.size()));
                 storage(() -> {
                     pipeline.submitMedia(ArchiveLayout.MEDIA_PREFIX + object.name(), config.mediaSource(), object);
                     return null;
@@ -196,8 +215,8 @@ public final class BackupRun {
             BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, id, createdAt,
                     info.snapshotAt(), new SourceInfo(dialect.name(), info.databaseVersion(), info.properties()),
                     config.libraryVersion(), fingerprint(preData, postData), config.options().compression(), plan,
-                    tableSummaries, schemaObjects(preData, postData, finish), entries, config.redaction().records(),
-                    request.labels(), info.warnings(), pipeline.mediaMissing(), pipeline.mediaChanged());
+                    tableSummaries, schemaObjects(preData, postData, finish), entries, redaction.records(),
+                    labels(), info.warnings(), pipeline.mediaMissing(), pipeline.mediaChanged());
             byte[] manifestJson = Json.write(manifest);
             storage(() -> archive.addEntry(ArchiveLayout.MANIFEST, manifestJson, manifestJson.length));
             storage(() -> {
@@ -379,6 +398,7 @@ public final class BackupRun {
                     chunk.write(STATEMENT_END);
                     rowsDone += rowsInStatement;
                     rowsInStatement = 0;
+                    requireWithinBackupLimit(contentBytes + chunk.length());
                     if (chunk.length() >= chunkBytes) {
                         flushChunk(ArchiveLayout.dataEntryName(entrySequence, table.name(), chunkIndex++),
                                 ManifestEntry.Kind.DATA, table.name(), chunkRows);
@@ -447,12 +467,72 @@ public final class BackupRun {
     }
 
     private void flushChunk(String name, ManifestEntry.Kind kind, String table, long rows) {
+        countContent(chunk.length());
         storage(() -> {
             pipeline.submit(name, kind, table, rows);
             return null;
         });
         chunk = pipeline.buffer();
         entrySequence++;
+    }
+
+    /**
+     * Refuses a backup whose estimated size is over {@code maxBackupBytes} before anything is
+     * written; a dialect without an estimate, or a failing estimate, leaves it to the check while
+     * streaming.
+     */
+    private void checkEstimate(Snapshot snapshot, List<MediaObject> media) {
+        long max = config.options().limits().maxBackupBytes();
+        if (max == io.backupkit.SizeLimits.UNLIMITED) {
+            return;
+        }
+        java.util.OptionalLong estimate;
+        try {
+            estimate = snapshot.estimatedBytes();
+        } catch (Exception e) {
+            LOG.warn("backup {}: the size estimate failed, the limit is checked while streaming: {}", id, e.toString());
+            return;
+        }
+        if (estimate.isPresent()) {
+            long total = estimate.getAsLong();
+            for (MediaObject object : media) {
+                total = saturatedAdd(total, Math.max(0, object.size()));
+            }
+            LOG.info("backup {}: estimated at {} bytes (limit {})", id, total, max);
+            if (total > max) {
+                throw new io.backupkit.LimitExceededException("backup " + id + ": ",
+                        io.backupkit.LimitExceededException.Limit.BACKUP_BYTES_ESTIMATED, max, total);
+            }
+        }
+    }
+
+    private void countContent(long bytes) {
+        contentBytes = saturatedAdd(contentBytes, bytes);
+        requireWithinBackupLimit(contentBytes);
+    }
+
+    private void requireWithinBackupLimit(long bytes) {
+        long max = config.options().limits().maxBackupBytes();
+        if (bytes > max) {
+            throw new io.backupkit.LimitExceededException("backup " + id + ": ",
+                    io.backupkit.LimitExceededException.Limit.BACKUP_BYTES, max, bytes);
+        }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
+    }
+
+    /** The request's labels, and {@code profile:NAME} when the rules come from a profile. */
+    private List<String> labels() {
+        String profile = config.redaction().profile();
+        if (profile == null || request.labels().contains("profile:" + profile)) {
+            return request.labels();
+        }
+        List<String> labels = new ArrayList<>(request.labels());
+        labels.add("profile:" + profile);
+        return List.copyOf(labels);
     }
 
     private void commitSidecar(BackupManifest manifest, String manifestSha256) {
@@ -551,6 +631,11 @@ public final class BackupRun {
         try {
             return action.run();
         } catch (IOException e) {
+            io.backupkit.LimitExceededException limit = SizeLimiter.limitExceeded(e);
+            if (limit != null) {
+                throw new io.backupkit.LimitExceededException("backup " + id + ": ", limit.limit(), limit.maximum(),
+                        limit.observed());
+            }
             if (interrupted(e)) {
                 throw cancelled(e);
             }

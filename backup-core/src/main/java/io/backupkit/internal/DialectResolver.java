@@ -60,11 +60,8 @@ public final class DialectResolver {
         return dialects.stream().map(d -> d.name() + " (" + d.getClass().getName() + ")").toList().toString();
     }
 
-    /** Removes user names and passwords from a JDBC URL so that it can be logged. */
+    /** Removes passwords and keys from a JDBC URL so that it can be logged (see {@link io.backupkit.JdbcUrls}). */
     public static String stripCredentials(String url) {
-        String stripped = url.replaceAll("//[^/@?;]*@", "//");
-        // Oracle puts them before the host without slashes: jdbc:oracle:thin:user/password@host...
-        stripped = stripped.replaceAll("(?i)^(jdbc:oracle:\\w+:)[^@/]+/[^@]*@", "$1***@");
-        return stripped.replaceAll("(?i)([?&;](user|username|password|pwd|sslpassword|secret)=)[^&;]*", "$1***");
+        return io.backupkit.JdbcUrls.withoutPasswords(url);
     }
 }

@@ -136,6 +136,11 @@ public final class RestoreRun {
                         + ", newer than the application's " + appVersion + "; upgrade the application first, or "
                         + "allow it with RestoreOptions.allowNewerSchema(true)");
             }
+            if (!manifest.redactions().isEmpty() && liveVersion != null && !options.allowRedacted()) {
+                throw new BackupException("backup " + id + " is redacted (" + describeRedactions(manifest)
+                        + "): restoring it over the live data would lose or mask those values; allow it "
+                        + "explicitly with RestoreOptions.allowRedacted(true) (CLI: --allow-redacted)");
+            }
             if (callback) {
                 List<String> problems = staging.runOnStaged(options.afterRestore(), manifest);
                 if (!problems.isEmpty()) {
@@ -237,7 +242,7 @@ public final class RestoreRun {
             ProgressListener mapped = p -> outer.onProgress(new Progress(Phase.SAFETY_BACKUP, p.table(),
                     p.rowsDone(), p.rowsTotal(), p.bytesWritten()));
             report(Phase.SAFETY_BACKUP, manifest);
-            safetyId = BackupRun.run(config.withoutMedia().withListener(mapped),
+            safetyId = BackupRun.run(config.forSafetyBackup().withListener(mapped),
                     BackupRequest.labelled(safetyLabel)).id();
             LOG.info("restore of {}: safety backup {} taken", id, safetyId);
         }
@@ -356,9 +361,29 @@ public final class RestoreRun {
         Instant now = Instant.now();
         Duration age = Duration.between(manifest.snapshotAt(), now);
         String backupVersion = manifest.source().properties().getOrDefault("user_version", "0");
+        List<String> warnings = new ArrayList<>();
+        if (!manifest.redactions().isEmpty()) {
+            warnings.add("This backup is redacted (" + describeRedactions(manifest) + "): restoring it over the live "
+                    + "data loses or masks those values, and needs an explicit allowRedacted.");
+        }
+        String summary = summary(manifest, tables, onlyLive, age);
+        if (!warnings.isEmpty()) {
+            summary = summary + " Warning: " + String.join(" ", warnings);
+        }
         return new RestorePreview(manifest.id(), manifest.snapshotAt(), age.isNegative() ? Duration.ZERO : age, tables,
                 onlyLive, onlyBackup, columnChanges, backupVersion, liveVersion == null ? "" : liveVersion,
-                summary(manifest, tables, onlyLive, age));
+                summary, warnings, manifest.redactions());
+    }
+
+    /** A short list of what a backup redacted: names and actions, never values. */
+    static String describeRedactions(BackupManifest manifest) {
+        List<String> parts = manifest.redactions().stream().limit(8)
+                .map(r -> (r.column() == null ? r.table() : r.table() + "." + r.column()) + " " + r.action())
+                .collect(Collectors.toList());
+        if (manifest.redactions().size() > 8) {
+            parts.add("and " + (manifest.redactions().size() - 8) + " more");
+        }
+        return String.join(", ", parts);
     }
 
     static String summary(BackupManifest manifest, List<TablePreview> tables, List<String> onlyLive, Duration age) {

@@ -28,6 +28,16 @@ public interface Snapshot extends AutoCloseable {
      */
     RowCursor openRows(TableModel table, Set<Integer> rawColumns) throws Exception;
 
+    /**
+     * An estimate of how many bytes the snapshot's data holds, used to refuse a backup over
+     * {@code SizeLimits.maxBackupBytes} before it starts; empty when the dialect cannot tell
+     * cheaply. SQLite answers {@code (page_count - freelist_count) * page_size}: the pages in
+     * use, indexes included, so the estimate errs on the high side.
+     */
+    default java.util.OptionalLong estimatedBytes() throws Exception {
+        return java.util.OptionalLong.empty();
+    }
+
     /** Ends the read transaction and frees anything the snapshot held, such as a temporary copy. */
     @Override
     void close() throws SQLException, IOException;

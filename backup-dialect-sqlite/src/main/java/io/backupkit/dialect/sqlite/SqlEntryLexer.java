@@ -161,19 +161,52 @@ final class SqlEntryLexer {
             return "the end of the entry";
         }
         int n = Math.min(SNIPPET, limit - pos);
+        // Messages must never carry row values: string and blob literals and numbers are shown by
+        // their kind only; keywords, names and punctuation are shown as they are.
         StringBuilder s = new StringBuilder("'");
         for (int i = 0; i < n; i++) {
             int b = buf[pos + i] & 0xFF;
-            if (b >= 0x20 && b < 0x7F && b != '\\') {
+            if (b == '\'') {
+                int end = i + 1;
+                while (end < n && (buf[pos + end] & 0xFF) != '\'') {
+                    end++;
+                }
+                boolean blob = s.length() > 1 && (s.charAt(s.length() - 1) == 'X' || s.charAt(s.length() - 1) == 'x');
+                if (blob) {
+                    s.setLength(s.length() - 1);
+                }
+                s.append(blob ? "<blob>" : "<text>");
+                i = end;
+            } else if (b >= '0' && b <= '9') {
+                boolean word = s.length() > 1 && isWordPart(s.charAt(s.length() - 1)) && s.charAt(s.length() - 1) != '>';
+                if (word) {
+                    s.append((char) b);
+                    continue;
+                }
+                while (i + 1 < n && isNumberPart(buf[pos + i + 1] & 0xFF)) {
+                    i++;
+                }
+                s.append("<number>");
+            } else if (b >= 0x20 && b < 0x7F && b != '\\') {
                 s.append((char) b);
             } else if (b == '\n') {
                 s.append("\\n");
+            } else if (b >= 0x80) {
+                s.append("<non-ASCII>");
+                while (i + 1 < n && (buf[pos + i + 1] & 0xFF) >= 0x80) {
+                    i++;
+                }
             } else {
                 s.append(String.format("\\x%02X", b));
             }
         }
         s.append(limit - pos > n ? "'..." : "'");
         return s.toString();
+    }
+
+    private static boolean isNumberPart(int b) {
+        return (b >= '0' && b <= '9') || b == '.' || b == 'e' || b == 'E' || b == 'x' || b == 'X'
+                || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
     }
 
     /**
@@ -627,8 +660,8 @@ final class SqlEntryLexer {
 
     private String describeNumber(int n) throws IOException {
         String next = peek() < 0 ? "" : describeNext();
-        return "'" + new String(number, 0, n, StandardCharsets.US_ASCII) + "'"
-                + (next.isEmpty() ? "" : " followed by " + next);
+        // the digits may be a row value: only their count is shown
+        return "of " + n + " characters" + (next.isEmpty() ? "" : " followed by " + next);
     }
 
     /** Long.parseLong's accumulation in the negative range, so -9223372036854775808 fits. */
@@ -640,8 +673,7 @@ final class SqlEntryLexer {
         for (int i = negative ? 1 : 0; i < n; i++) {
             int d = number[i] - '0';
             if (result < multiplyMin || result * 10 < limitValue + d) {
-                throw fail(startLine, "integer " + new String(number, 0, n, StandardCharsets.US_ASCII)
-                        + " does not fit in 64 bits; SQLite would silently turn it into a REAL, so it cannot"
+                throw fail(startLine, "an integer of " + n + " characters does not fit in 64 bits; SQLite would silently turn it into a REAL, so it cannot"
                         + " come from this library's writer");
             }
             result = result * 10 - d;

@@ -279,6 +279,12 @@ public final class SqliteDialect implements Dialect {
         }
     }
 
+    static long queryLong(Connection connection, String sql) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
     static String queryString(Connection connection, String sql) throws SQLException {
         try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             return rs.next() ? String.valueOf(rs.getString(1)) : "";

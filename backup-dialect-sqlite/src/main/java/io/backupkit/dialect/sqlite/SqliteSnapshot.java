@@ -77,6 +77,14 @@ final class SqliteSnapshot implements Snapshot {
         return schema;
     }
 
+    /** The pages in use in this snapshot (read inside its transaction), times the page size. */
+    @Override
+    public java.util.OptionalLong estimatedBytes() throws SQLException {
+        long pages = SqliteDialect.queryLong(connection, "PRAGMA page_count")
+                - SqliteDialect.queryLong(connection, "PRAGMA freelist_count");
+        return java.util.OptionalLong.of(Math.max(0, pages) * SqliteDialect.queryLong(connection, "PRAGMA page_size"));
+    }
+
     private record MasterRow(String type, String name, String table, String sql) {
     }
 

@@ -341,4 +341,25 @@ class AuditTrailTest {
         assertThat(service.auditRecords(root, AuditSink.Order.NEWEST_FIRST, 10)).isEmpty();
         assertThat(Files.exists(trail)).isFalse();
     }
+
+    @Test
+    void backgroundJobsAreRefusedWhenStartedAndAuditedWhenTheyRun() throws Exception {
+        BackupService service = service();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> service.startBackup(manager, io.backupkit.BackupRequest.defaults()))
+                .isInstanceOf(io.backupkit.AccessDeniedException.class);
+        io.backupkit.Job<io.backupkit.BackupManifest> job = service.startBackup(root, io.backupkit.BackupRequest.defaults());
+        assertThat(job.await(java.time.Duration.ofSeconds(30))).isTrue();
+        io.backupkit.BackupManifest manifest = job.result().orElseThrow();
+
+        List<AuditRecord> records = records(service);
+        AuditRecord denied = records.stream().filter(r -> r.actorId().equals(manager.id())).findFirst().orElseThrow();
+        assertThat(denied.outcome()).isEqualTo(io.backupkit.AuditOutcome.DENIED);
+        assertThat(denied.operation()).isEqualTo(Operation.BACKUP);
+        AuditRecord done = last(records, Operation.BACKUP);
+        assertThat(done.actorId()).isEqualTo(root.id());
+        assertThat(done.outcome()).isEqualTo(io.backupkit.AuditOutcome.OK);
+        assertThat(done.backupId()).isEqualTo(manifest.id());
+        assertThat(service.verifyAudit().intact()).isTrue();
+    }
 }

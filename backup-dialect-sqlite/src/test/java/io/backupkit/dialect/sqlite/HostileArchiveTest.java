@@ -362,6 +362,7 @@ class HostileArchiveTest {
         f.append(entry, "INSERT INTO \"tickets\" (\"id\",\"user_id\",\"title\") VALUES (9999,1,'smuggled');");
         // keep the counts consistent, so that only the table check can catch it
         f.entryNode(entry).put("rows", 201);
+        f.tableNode("users").put("rows", 201);
         f.write();
 
         restoreFails(InvalidArchiveException.class, entry, "tickets");
