@@ -64,7 +64,8 @@
       '<td class="right"><button class="btn small" data-act="verify">Vérifier</button> ' +
       '<button class="btn small" data-act="preview">Aperçu</button> ' +
       '<button class="btn small danger" data-act="restore">Restaurer</button> ' +
-      '<a class="btn small" title="Télécharger l\'archive chiffrée" href="/api/admin/backups/' + encodeURIComponent(b.id) + '/archive">⬇</a></td></tr>'
+      '<a class="btn small" title="Télécharger l\'archive chiffrée" href="/api/admin/backups/' + encodeURIComponent(b.id) + '/archive">⬇</a> ' +
+      '<a class="btn small" title="Télécharger son fichier .json (signature)" href="/api/admin/backups/' + encodeURIComponent(b.id) + '/sidecar">{}</a></td></tr>'
     ).join('') : '<tr><td colspan="5" class="muted">Aucune sauvegarde pour l\'instant.</td></tr>';
     const select = $('bk-ticket-backup');
     select.innerHTML = backups.map((b) => '<option value="' + esc(b.id) + '">' + esc(fmtDate(b.createdAt)) +
@@ -259,8 +260,9 @@
   $('bk-upload-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      await api('POST', '/api/admin/backups/upload', new FormData($('bk-upload-form')));
-      message('Archive importée ; elle apparaît dans la liste.', 'ok');
+      const b = await api('POST', '/api/admin/backups/upload', new FormData($('bk-upload-form')));
+      message('Archive importée et vérifiée : sauvegarde du ' + fmtDate(b.createdAt) + ', prête pour l\'aperçu.', 'ok');
+      $('bk-upload-form').reset();
     } catch (err) { message(err.message, 'error'); }
     refreshAll();
   });

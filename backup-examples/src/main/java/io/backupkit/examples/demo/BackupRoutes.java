@@ -6,10 +6,13 @@ import io.backupkit.AccessDeniedException;
 import io.backupkit.Actor;
 import io.backupkit.AuditOutcome;
 import io.backupkit.AuditRecord;
+import io.backupkit.BackupException;
+import io.backupkit.BackupInfo;
 import io.backupkit.BackupManifest;
 import io.backupkit.BackupRequest;
 import io.backupkit.BackupScheduler;
 import io.backupkit.BackupService;
+import io.backupkit.LimitExceededException;
 import io.backupkit.Operation;
 import io.backupkit.RestoreOptions;
 import io.backupkit.Selection;
@@ -18,6 +21,9 @@ import io.backupkit.spi.AuditSink;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import io.javalin.http.UploadedFile;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -106,20 +112,63 @@ final class BackupRoutes {
             backups.download(actor, ctx.pathParam("id"), ctx.outputStream());
         });
 
-        r.post("/api/admin/backups/upload", ctx -> {
-            requirePermitted(actor(ctx), Operation.UPLOAD, "upload");
-            // TODO(upload API): once the library's archive import lands, stream the parts into it
-            // (it checks size, signature and encryption) and answer with the new backup's listing;
-            // its size-limit exception maps to 413 in DemoServer.
-            throw new ApiError(501, "not_implemented",
-                    "L'import d'archives arrive avec la prochaine version de la bibliothèque.");
+        r.get("/api/admin/backups/{id}/sidecar", ctx -> {
+            // The sidecar (listing data and signature, no secret) goes with a downloaded archive
+            // when it is uploaded again. The library has no download for it: read it from the store.
+            BackupInfo info = backups.info(actor(ctx), ctx.pathParam("id"));
+            ctx.contentType("application/json");
+            ctx.header("Content-Disposition", "attachment; filename=\"" + info.id() + ".json\"");
+            try (InputStream in = backups.store().open(info.id() + ".json")) {
+                in.transferTo(ctx.outputStream());
+            }
         });
+
+        r.post("/api/admin/backups/upload", this::upload);
 
         r.get("/api/admin/backup/audit", ctx -> {
             Actor actor = actor(ctx);
             ctx.json(views.audit(backups.auditRecords(actor, AuditSink.Order.NEWEST_FIRST, AUDIT_PAGE),
                     "1".equals(ctx.queryParam("verify")) ? backups.verifyAudit(actor) : null));
         });
+    }
+
+    /** Room for the sidecar and the multipart framing beside the archive. */
+    static final long UPLOAD_OVERHEAD = 1L << 20;
+
+    /**
+     * An archive and its sidecar, uploaded for a restore: refused with 413 before anything is read
+     * when the request is larger than the library's cap; otherwise streamed into the library's
+     * import, which checks size, hash, signature and decryption before the backup is listed.
+     */
+    private void upload(Context ctx) throws IOException {
+        Actor actor = actor(ctx);
+        // The library's import has no actor yet: the host checks the policy and audits the import.
+        requirePermitted(actor, Operation.UPLOAD, "upload");
+        long cap = backups.catalog().limits().maxUploadBytes();
+        long length = ctx.req().getContentLengthLong();
+        if (length > cap + UPLOAD_OVERHEAD) {
+            throw new LimitExceededException("upload: ", LimitExceededException.Limit.UPLOAD_BYTES, cap, length);
+        }
+        UploadedFile sidecar = ctx.uploadedFile("sidecar");
+        UploadedFile archive = ctx.uploadedFile("archive");
+        if (sidecar == null || archive == null || archive.size() == 0) {
+            throw ApiError.badRequest("Joignez l'archive (.tar.zst.age) et son fichier .json.");
+        }
+        Instant start = Instant.now();
+        try (InputStream s = sidecar.content(); InputStream a = archive.content()) {
+            BackupInfo info = backups.catalog().importBackup(s, a);
+            audit(actor, info.id(), AuditOutcome.OK, "imported " + info.archiveName(), info.sizeBytes(), start);
+            ctx.status(HttpStatus.CREATED).json(views.info(info));
+        } catch (BackupException e) {
+            audit(actor, null, e instanceof LimitExceededException ? AuditOutcome.DENIED : AuditOutcome.INVALID,
+                    e.getClass().getSimpleName() + ": " + e.getMessage(), archive.size(), start);
+            throw e;
+        }
+    }
+
+    private void audit(Actor actor, String backupId, AuditOutcome outcome, String detail, Long bytes, Instant start) {
+        backups.auditSink().append(AuditRecord.unsealed(Instant.now(), actor, Operation.UPLOAD, backupId, outcome,
+                detail, bytes, Duration.between(start, Instant.now())));
     }
 
     /** How many audit records the page shows. */

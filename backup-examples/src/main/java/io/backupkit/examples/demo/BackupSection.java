@@ -83,11 +83,11 @@ final class BackupSection {
                 <div class="cols">
                   <div class="subcard">
                     <h3>Importer une archive</h3>
-                    <p class="muted">Une archive téléchargée plus tôt (.tar.zst.age et son .json). Sa signature et
-                    son chiffrement sont vérifiés avant l'aperçu.</p>
-                    <form class="inline-form" id="bk-upload-form">
-                      <input type="file" id="bk-upload-archive" name="archive">
-                      <input type="file" id="bk-upload-sidecar" name="sidecar" accept=".json">
+                    <p class="muted">Une archive téléchargée plus tôt (⬇) et son fichier .json ({}). Taille, signature
+                    et chiffrement sont vérifiés avant qu'elle apparaisse dans la liste, prête pour l'aperçu.</p>
+                    <form class="upload-form" id="bk-upload-form">
+                      <label>Archive <input type="file" id="bk-upload-archive" name="archive" accept=".age,.zst,.gz,.tar"></label>
+                      <label>Fichier .json <input type="file" id="bk-upload-sidecar" name="sidecar" accept=".json"></label>
                       <button class="btn" type="submit">Importer</button>
                     </form>
                   </div>

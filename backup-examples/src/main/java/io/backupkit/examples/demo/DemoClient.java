@@ -100,6 +100,27 @@ public final class DemoClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray())));
     }
 
+    /** A file part of a multipart request. */
+    public record Part(String fileName, String contentType, byte[] content) {
+    }
+
+    /** A multipart POST of file parts only. */
+    public Response postFiles(String path, java.util.Map<String, Part> parts) throws IOException, InterruptedException {
+        String boundary = "----demo" + UUID.randomUUID();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (var e : parts.entrySet()) {
+            out.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + e.getKey() + "\"; filename=\""
+                    + e.getValue().fileName() + "\"\r\nContent-Type: " + e.getValue().contentType() + "\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            out.write(e.getValue().content());
+            out.write("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        out.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray())));
+    }
+
     /** Sends with the CSRF header, as the page's scripts do. */
     private Response send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(request.header("X-CSRF-Token", csrf).timeout(Duration.ofSeconds(60)).build(),

@@ -8,6 +8,9 @@ import io.backupkit.AccessDeniedException;
 import io.backupkit.AccessPolicy;
 import io.backupkit.BackupException;
 import io.backupkit.BackupNotFoundException;
+import io.backupkit.BackupOptions;
+import io.backupkit.LimitExceededException;
+import io.backupkit.SizeLimits;
 import io.backupkit.BackupScheduler;
 import io.backupkit.BackupService;
 import io.backupkit.HikariWriteGate;
@@ -58,11 +61,29 @@ public final class DemoServer implements AutoCloseable {
      * @param demoPassword  the password of every seeded user; null keeps them (or seeds {@value #DEFAULT_PASSWORD})
      * @param backupEvery   the scheduler's interval; null runs no scheduler
      * @param liveEvery     how often the background activity writes
+     * @param maxUploadBytes the largest archive the settings page accepts for a restore
      */
-    public record Config(Path dataDir, int port, String demoPassword, Duration backupEvery, Duration liveEvery) {
+    public record Config(Path dataDir, int port, String demoPassword, Duration backupEvery, Duration liveEvery,
+                         long maxUploadBytes) {
+        /** The default upload cap: 256 MiB. */
+        public static final long DEFAULT_MAX_UPLOAD = 256L << 20;
+
         public Config {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(liveEvery, "liveEvery");
+            if (maxUploadBytes < 1) {
+                throw new IllegalArgumentException("maxUploadBytes must be positive");
+            }
+        }
+
+        /** With the default upload cap. */
+        public Config(Path dataDir, int port, String demoPassword, Duration backupEvery, Duration liveEvery) {
+            this(dataDir, port, demoPassword, backupEvery, liveEvery, DEFAULT_MAX_UPLOAD);
+        }
+
+        /** This configuration with another upload cap. */
+        public Config withMaxUploadBytes(long bytes) {
+            return new Config(dataDir, port, demoPassword, backupEvery, liveEvery, bytes);
         }
 
         /** The command's defaults: port 7070, ./demo-data, a backup every 6 hours, activity every 2 s. */
@@ -127,6 +148,9 @@ public final class DemoServer implements AutoCloseable {
                 .accessPolicy(AccessPolicy.superAdminOnly())              // the default, said out loud
                 .auditTrail(data.resolve("audit").resolve("backup-audit.jsonl"))   // hash-chained JSON Lines
                 .rateLimits(RateLimits.defaults())                        // e.g. one export an hour, as designed
+                .options(BackupOptions.builder()                          // uploads for a restore: at most this
+                        .limits(SizeLimits.defaults().toBuilder().maxUploadBytes(config.maxUploadBytes()).build())
+                        .build())
                 .build();
         // Reading (verify, preview, restore, undo) needs the age identity. A real deployment keeps it
         // offline and supplies it when restoring; the demo reads it from the data folder.
@@ -150,12 +174,13 @@ public final class DemoServer implements AutoCloseable {
         live.start(config.liveEvery());
         Sessions sessions = new Sessions();
         AppRoutes appRoutes = new AppRoutes(new AppData(pool), sessions, media.toRealPath());
-        app = Javalin.create(c -> configure(c, sessions, appRoutes, backupRoutes));
+        app = Javalin.create(c -> configure(c, sessions, appRoutes, backupRoutes, config.maxUploadBytes()));
         app.start("127.0.0.1", config.port());
         LOG.info("backups in {}, media in {}, database {}", store, media, data.resolve("app.db"));
     }
 
-    private static void configure(JavalinConfig c, Sessions sessions, AppRoutes appRoutes, BackupRoutes backupRoutes) {
+    private static void configure(JavalinConfig c, Sessions sessions, AppRoutes appRoutes, BackupRoutes backupRoutes,
+                                  long maxUpload) {
         c.startup.showJavalinBanner = false;
         c.jsonMapper(new JavalinJackson(new ObjectMapper().registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS), false));
@@ -164,8 +189,12 @@ public final class DemoServer implements AutoCloseable {
             sf.directory = "/demo/static";
             sf.location = Location.CLASSPATH;
         });
-        c.jetty.multipartConfig.maxFileSize(AppRoutes.MAX_MEDIA_BYTES, SizeUnit.BYTES);
-        c.jetty.multipartConfig.maxTotalRequestSize(AppRoutes.MAX_MEDIA_BYTES + 1024 * 1024, SizeUnit.BYTES);
+        // Parts above 1 MiB go to temporary files, not memory. The largest part allowed is an archive
+        // upload; the message route enforces its own 10 MB and the upload route the library's cap.
+        long largest = Math.max(maxUpload, AppRoutes.MAX_MEDIA_BYTES);
+        c.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+        c.jetty.multipartConfig.maxFileSize(largest, SizeUnit.BYTES);
+        c.jetty.multipartConfig.maxTotalRequestSize(largest + BackupRoutes.UPLOAD_OVERHEAD, SizeUnit.BYTES);
         c.routes.before(ctx -> authenticate(ctx, sessions));
         appRoutes.register(c.routes);
         backupRoutes.register(c.routes);
@@ -184,7 +213,6 @@ public final class DemoServer implements AutoCloseable {
             fail(ctx, 429, "rate_limited", "Trop de demandes : réessayez dans " + humanWait(seconds) + ". ("
                     + e.getMessage() + ")");
         });
-        // TODO(size limits): map the library's size-limit exception to 413 "too_large" the same way.
         c.routes.exception(HttpResponseException.class, (e, ctx) ->
                 fail(ctx, e.getStatus(), e.getStatus() == 413 ? "too_large" : "http_" + e.getStatus(), e.getMessage()));
         c.routes.exception(Exception.class, (e, ctx) -> {
@@ -250,6 +278,8 @@ public final class DemoServer implements AutoCloseable {
             return 403;
         } else if (e instanceof BackupNotFoundException) {
             return 404;
+        } else if (e instanceof LimitExceededException) {
+            return 413;
         } else if (e instanceof WrongKeyException || e instanceof InvalidArchiveException) {
             return 422;
         } else if (e instanceof SnapshotException || e instanceof StorageException) {
@@ -263,6 +293,8 @@ public final class DemoServer implements AutoCloseable {
             return "access_denied";
         } else if (e instanceof BackupNotFoundException) {
             return "not_found";
+        } else if (e instanceof LimitExceededException) {
+            return "too_large";
         } else if (e instanceof WrongKeyException) {
             return "wrong_key";
         } else if (e instanceof InvalidArchiveException) {

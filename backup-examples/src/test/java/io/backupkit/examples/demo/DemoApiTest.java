@@ -218,6 +218,73 @@ class DemoApiTest {
         assertThat(tech.get("/media/%2E%2E/keys/backup-signing.pem").status()).isIn(400, 404);
     }
 
+    @Test
+    void anUploadedArchiveIsCheckedBeforeItIsListedAndThenPreviewed() throws Exception {
+        DemoClient admin = DemoClient.login(port, "admin@demo.local", "pw");
+        String id = admin.runJob("/api/admin/backups", null).get("result").get("id").asText();
+        String archiveName = admin.get("/api/admin/backups/" + id).json().get("id").asText() + ".tar.zst.age";
+        byte[] archive = Files.readAllBytes(data.resolve("backups").resolve(archiveName));
+        byte[] sidecar = Files.readAllBytes(data.resolve("backups").resolve(id + ".json"));
+        assertThat(admin.get("/api/admin/backups/" + id + "/sidecar").body())
+                .isEqualTo(new String(sidecar, StandardCharsets.UTF_8));
+        server.backups().delete(id);
+        assertThat(admin.get("/api/admin/backups").body()).doesNotContain(id);
+
+        // One flipped byte: refused, nothing listed, nothing left in the store.
+        byte[] damaged = archive.clone();
+        damaged[damaged.length / 2] ^= 1;
+        DemoClient.Response bad = admin.postFiles("/api/admin/backups/upload", Map.of(
+                "sidecar", new DemoClient.Part(id + ".json", "application/json", sidecar),
+                "archive", new DemoClient.Part(archiveName, "application/octet-stream", damaged)));
+        assertThat(bad.status()).as(bad.body()).isEqualTo(422);
+        assertThat(bad.json().get("code").asText()).isEqualTo("invalid_archive");
+        assertThat(admin.get("/api/admin/backups").body()).doesNotContain(id);
+        try (var files = Files.list(data.resolve("backups"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(id));
+        }
+
+        DemoClient.Response ok = admin.postFiles("/api/admin/backups/upload", Map.of(
+                "sidecar", new DemoClient.Part(id + ".json", "application/json", sidecar),
+                "archive", new DemoClient.Part(archiveName, "application/octet-stream", archive)));
+        assertThat(ok.status()).as(ok.body()).isEqualTo(201);
+        assertThat(ok.json().get("id").asText()).isEqualTo(id);
+        assertThat(admin.get("/api/admin/backups").body()).contains(id);
+        DemoClient.Response preview = admin.post("/api/admin/backups/" + id + "/preview");
+        assertThat(preview.status()).as(preview.body()).isEqualTo(200);
+        assertThat(preview.json().get("tables")).hasSize(7);
+
+        String audit = admin.get("/api/admin/backup/audit").body();
+        assertThat(audit).contains("\"operation\":\"UPLOAD\",\"backupId\":\"" + id + "\",\"outcome\":\"OK\"")
+                .contains("\"operation\":\"UPLOAD\",\"backupId\":null,\"outcome\":\"INVALID\"");
+    }
+
+    @Test
+    void anUploadOverTheCapIs413AndNothingIsStored(@TempDir Path other) throws Exception {
+        try (DemoServer small = DemoServer.start(new DemoServer.Config(other, 0, "pw", null, Duration.ofSeconds(5))
+                .withMaxUploadBytes(4096))) {
+            DemoClient admin = DemoClient.login(small.port(), "admin@demo.local", "pw");
+            String id = admin.runJob("/api/admin/backups", null).get("result").get("id").asText();
+            Path archive = other.resolve("backups").resolve(id + ".tar.zst.age");
+            byte[] sidecar = Files.readAllBytes(other.resolve("backups").resolve(id + ".json"));
+            small.backups().delete(id);
+            // The sidecar declares more than the cap: refused by the library before the archive is read.
+            byte[] bytes = Files.exists(archive) ? Files.readAllBytes(archive) : new byte[0];
+            DemoClient.Response declared = admin.postFiles("/api/admin/backups/upload", Map.of(
+                    "sidecar", new DemoClient.Part(id + ".json", "application/json", sidecar),
+                    "archive", new DemoClient.Part(id + ".tar.zst.age", "application/octet-stream",
+                            bytes.length > 0 ? bytes : new byte[8192])));
+            assertThat(declared.status()).as(declared.body()).isEqualTo(413);
+            assertThat(declared.json().get("code").asText()).isEqualTo("too_large");
+            // A request far over the cap: refused from its length, before any part is parsed.
+            DemoClient.Response huge = admin.postFiles("/api/admin/backups/upload", Map.of(
+                    "sidecar", new DemoClient.Part(id + ".json", "application/json", sidecar),
+                    "archive", new DemoClient.Part(id + ".tar.zst.age", "application/octet-stream",
+                            new byte[(int) (DemoServer.Config.DEFAULT_MAX_UPLOAD >> 6) + (2 << 20)])));
+            assertThat(huge.status()).as(huge.body()).isEqualTo(413);
+            assertThat(admin.get("/api/admin/backups").json()).isEmpty();
+        }
+    }
+
     private String loginCookie(HttpClient raw) throws Exception {
         HttpResponse<String> login = raw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/login"))
                 .header("Content-Type", "application/x-www-form-urlencoded")
