@@ -39,6 +39,7 @@ public final class LiveLatencyBenchmark {
         Path work = Path.of(args.length > 3 ? args[3] : "target/bench-live").toAbsolutePath();
         deleteTree(work);
         Files.createDirectories(work);
+        System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).trim());
         try (DemoServer server = DemoServer.start(new DemoServer.Config(work, 0, "pw", null, Duration.ofSeconds(2)))) {
             grow(server, extraTickets);
             int port = server.port();
@@ -63,10 +64,11 @@ public final class LiveLatencyBenchmark {
             JsonNode restore;
             JsonNode undo;
             try {
+                load.phase("warm-up");
                 load.start();
-                Thread.sleep(3000);       // warm-up, not counted
+                Thread.sleep(10_000);     // warm-up (JIT), not counted
                 load.phase("idle");
-                Thread.sleep(5000);
+                Thread.sleep(8000);
                 load.phase("backup");
                 long t0 = System.nanoTime();
                 JsonNode backup = admin.runJob("/api/admin/backups", null);
