@@ -24,10 +24,12 @@ public final class DemoClient {
 
     /** A response: status and body. */
     public record Response(int status, String body) {
+        /** Whether the status is 2xx. */
         public boolean ok() {
             return status >= 200 && status < 300;
         }
 
+        /** The body parsed as JSON. */
         public JsonNode json() {
             try {
                 return JSON.readTree(body);
@@ -67,19 +69,23 @@ public final class DemoClient {
         return c;
     }
 
+    /** GET {@code path}. */
     public Response get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /** POST {@code body} as JSON. */
     public Response postJson(String path, Object body) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
     }
 
+    /** POST with no body. */
     public Response post(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()));
     }
 
+    /** DELETE {@code path}. */
     public Response delete(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }

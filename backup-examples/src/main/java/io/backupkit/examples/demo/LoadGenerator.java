@@ -46,6 +46,7 @@ public final class LoadGenerator implements AutoCloseable {
         this.pauseMillis = pauseMillis;
     }
 
+    /** Starts one thread per user. */
     public void start() {
         for (int i = 0; i < users.size(); i++) {
             DemoClient c = users.get(i);
@@ -118,10 +119,12 @@ public final class LoadGenerator implements AutoCloseable {
         requests.incrementAndGet();
     }
 
+    /** Every request that failed so far. */
     public List<Failure> failures() {
         return List.copyOf(failures);
     }
 
+    /** How many requests were made so far. */
     public long requests() {
         return requests.get();
     }
