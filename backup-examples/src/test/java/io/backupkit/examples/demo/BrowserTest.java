@@ -189,6 +189,23 @@ class BrowserTest {
             assertThat(fetchStatus("/api/admin/backups")).isEqualTo(403);
             assertThat(fetchStatus("/api/admin/backup/status")).isEqualTo(403);
             assertThat(postStatus("/api/admin/backups")).isEqualTo(403);
+
+            // The technician's own work: a message with a photo, stored in the media folder.
+            Path photo = profile.resolve("photo.png");
+            Files.write(photo, java.util.Base64.getDecoder().decode(
+                    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="));
+            driver.get(base + "/messages");
+            driver.findElement(By.cssSelector("#new-message input[name=body]")).sendKeys("Courroie remplacée, voir photo");
+            driver.findElement(By.cssSelector("#new-message input[type=file]")).sendKeys(photo.toString());
+            driver.findElement(By.cssSelector("#new-message button[type=submit]")).click();
+            wait.until(d -> d.getPageSource().contains("Courroie remplacée, voir photo"));
+            WebElement img = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("img.thumb")));
+            assertThat(((Number) ((JavascriptExecutor) driver).executeScript("return arguments[0].naturalWidth;", img))
+                    .intValue()).isEqualTo(1);
+            try (var media = Files.walk(data.resolve("media"))) {
+                assertThat(media.filter(p -> p.toString().endsWith(".png"))).hasSize(1);
+            }
+            screenshot("messages-page");
         });
     }
 
