@@ -31,7 +31,7 @@ public interface BackupObserver {
     default void backupSucceeded(BackupManifest manifest, BackupInfo info, Duration took) {
     }
 
-    /** A backup failed (or was cancelled); nothing was stored. */
+    /** A backup failed; nothing was stored. Cancelled backups are not reported. */
     default void backupFailed(String message, Duration took) {
     }
 

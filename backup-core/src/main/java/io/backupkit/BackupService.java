@@ -105,6 +105,9 @@ public final class BackupService {
         try {
             manifest = BackupRun.run(config, request);
         } catch (BackupException e) {
+            if (cancelled(e)) {
+                throw e; // not a failure: nothing was stored because someone asked for it
+            }
             lastFailure.set(new Failure(e.getMessage(), config.clock().instant()));
             java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - started);
             runtime.incident(new BackupStatus.Incident(config.clock().instant(), storeFull(e)
@@ -124,6 +127,11 @@ public final class BackupService {
             runtime.notifyObservers(o -> o.backupSucceeded(manifest, stored, took));
         }
         return manifest;
+    }
+
+    /** Whether a failure is a cancellation (the run's thread was interrupted on purpose). */
+    private static boolean cancelled(BackupException e) {
+        return e instanceof CancelledException || Thread.currentThread().isInterrupted();
     }
 
     /** Whether a failure comes from a full disk or an exceeded quota (by the messages of its causes). */
@@ -186,6 +194,9 @@ public final class BackupService {
             runtime.notifyObservers(o -> o.restoreFinished(result.backupId(), true, result.duration()));
             return result;
         } catch (BackupException e) {
+            if (cancelled(e)) {
+                throw e;
+            }
             java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - started);
             runtime.incident(new BackupStatus.Incident(config.clock().instant(),
                     BackupStatus.Incident.Kind.RESTORE_FAILED, e.getMessage()));
@@ -242,6 +253,9 @@ public final class BackupService {
         try {
             result = catalog.verify(id, depth);
         } catch (BackupException e) {
+            if (cancelled(e)) {
+                throw e;
+            }
             java.time.Instant now = config.clock().instant();
             String message = "backup " + id + " could not be verified: " + e.getMessage();
             lastFailure.set(new Failure(message, now));

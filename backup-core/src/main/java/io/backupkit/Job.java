@@ -81,7 +81,7 @@ public interface Job<T> {
     boolean cancel();
 
     /**
-     * Waits until the job reaches a final state, up to the timeout.
+     * Waits until the job reaches a final state and its subscribers have been told, up to the timeout.
      *
      * @return true when the job is over
      */

@@ -503,7 +503,7 @@ public final class BackupRun {
     }
 
     private BackupException cancelled(Throwable cause) {
-        return new BackupException("backup " + id + " was cancelled; nothing was stored", cause);
+        return new io.backupkit.CancelledException("backup " + id + " was cancelled; nothing was stored", cause);
     }
 
     /**

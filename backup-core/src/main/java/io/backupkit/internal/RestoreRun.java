@@ -209,7 +209,8 @@ public final class RestoreRun {
 
     private static void requireNotCancelled(String id) {
         if (Thread.currentThread().isInterrupted()) {
-            throw new BackupException("restore of backup " + id + " was cancelled; the live database was not changed");
+            throw new io.backupkit.CancelledException("restore of backup " + id
+                    + " was cancelled; the live database was not changed");
         }
     }
 

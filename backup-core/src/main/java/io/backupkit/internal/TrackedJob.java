@@ -157,6 +157,8 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
         LOG.info("job {} ({} by {}): cancel requested", id, kind, actorId);
         if (finishedNow) {
             push(true);
+            subscribers.clear();
+            done.countDown();
         }
         return true;
     }
@@ -224,6 +226,8 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
         }
         push(true);
         subscribers.clear();
+        // Last: whoever awaits the job sees every subscriber's last update already delivered.
+        done.countDown();
     }
 
     /** Caller holds the lock. */
@@ -234,7 +238,6 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
         progress = new JobProgress(progress.phase(), progress.table(), progress.rowsDone(), progress.rowsTotal(),
                 progress.bytes(), end == JobState.SUCCEEDED ? 100 : progress.percent(), null, progress.startedAt(),
                 clock.instant());
-        done.countDown();
     }
 
     private String safeMessage(RuntimeException e) {
