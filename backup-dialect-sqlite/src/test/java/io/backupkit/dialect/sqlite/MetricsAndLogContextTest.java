@@ -14,6 +14,11 @@ import io.backupkit.metrics.MicrometerBackupMetrics;
 import io.backupkit.testing.FailingStore;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.backupkit.spi.Store;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,6 +114,62 @@ class MetricsAndLogContextTest {
         assertThat(registry.get("backupkit.last.backup.age").gauge().value()).isNaN();
     }
 
+    /** A store that notes the MDC's backup id on every write to an upload (made on the archive thread). */
+    private record MdcSpyStore(Store delegate, Set<String> seen) implements Store {
+        @Override
+        public String description() {
+            return delegate.description();
+        }
+
+        @Override
+        public Upload upload(String name) throws IOException {
+            Upload upload = delegate.upload(name);
+            OutputStream out = new FilterOutputStream(upload.stream()) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    seen.add(String.valueOf(MDC.get("backupkit.backup")));
+                    out.write(b, off, len);
+                }
+            };
+            return new Upload() {
+                @Override
+                public OutputStream stream() {
+                    return out;
+                }
+
+                @Override
+                public void commit() throws IOException {
+                    upload.commit();
+                }
+
+                @Override
+                public void abort() {
+                    upload.abort();
+                }
+
+                @Override
+                public void close() {
+                    upload.close();
+                }
+            };
+        }
+
+        @Override
+        public InputStream open(String name) throws IOException {
+            return delegate.open(name);
+        }
+
+        @Override
+        public List<String> list() throws IOException {
+            return delegate.list();
+        }
+
+        @Override
+        public void delete(String name) throws IOException {
+            delegate.delete(name);
+        }
+    }
+
     @Test
     void everyReportOfARunSeesTheBackupIdInTheMdc() {
         BackupService service = builder().build();
@@ -118,6 +179,13 @@ class MetricsAndLogContextTest {
                 String.valueOf(MDC.get("backupkit.backup")))));
         assertThat(seen).containsExactly(manifest.id());
         assertThat(MDC.get("backupkit.backup")).as("removed after the run").isNull();
+
+        // The archive is written to the store from another thread, which carries the id too.
+        Set<String> storeSaw = Collections.synchronizedSet(new HashSet<>());
+        Store spy = new MdcSpyStore(LocalFolderStore.at(work.resolve("spied")), storeSaw);
+        BackupManifest spied = BackupService.builder().dataSource(FaultTestKit.dataSource(db))
+                .dialect(new SqliteDialect()).store(spy).build().backup();
+        assertThat(storeSaw).containsExactly(spied.id());
 
         // A restore logs under the restored backup's id, its safety backup under its own, then the
         // restore's again.
