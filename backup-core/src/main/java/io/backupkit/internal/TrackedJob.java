@@ -47,7 +47,16 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
     private final Clock clock;
     private final String cancelMessage;
     private final CountDownLatch done = new CountDownLatch(1);
-    private final List<Consumer<? super Job<T>>> subscribers = new CopyOnWriteArrayList<>();
+    private final List<Subscriber<T>> subscribers = new CopyOnWriteArrayList<>();
+
+    /** One subscription; its lock keeps its listener from being called by two threads at once. */
+    private static final class Subscriber<T> {
+        private final Consumer<? super Job<T>> listener;
+
+        Subscriber(Consumer<? super Job<T>> listener) {
+            this.listener = listener;
+        }
+    }
 
     private final Object lock = new Object();
     private JobState state = JobState.QUEUED;
@@ -171,12 +180,13 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
     @Override
     public Subscription subscribe(Consumer<? super Job<T>> listener) {
         Objects.requireNonNull(listener, "listener");
-        subscribers.add(listener);
-        notify(listener);
+        Subscriber<T> subscriber = new Subscriber<>(listener);
+        subscribers.add(subscriber);
+        notify(subscriber);
         if (state().isFinal()) {
-            subscribers.remove(listener);
+            subscribers.remove(subscriber);
         }
-        return () -> subscribers.remove(listener);
+        return () -> subscribers.remove(subscriber);
     }
 
     @Override
@@ -287,14 +297,16 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
             return;
         }
         lastPushNanos = now;
-        for (Consumer<? super Job<T>> subscriber : subscribers) {
+        for (Subscriber<T> subscriber : subscribers) {
             notify(subscriber);
         }
     }
 
-    private void notify(Consumer<? super Job<T>> subscriber) {
+    private void notify(Subscriber<T> subscriber) {
         try {
-            subscriber.accept(this);
+            synchronized (subscriber) {
+                subscriber.listener.accept(this);
+            }
         } catch (RuntimeException e) {
             LOG.warn("job {}: a subscriber failed: {}", id, e.toString());
         }
