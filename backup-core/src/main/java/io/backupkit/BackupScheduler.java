@@ -154,6 +154,7 @@ public final class BackupScheduler implements AutoCloseable {
                 throw new IllegalStateException("scheduler already started");
             }
             started = true;
+            service.attachScheduler(this);
             executor = new ScheduledThreadPoolExecutor(2, r -> {
                 Thread t = new Thread(r, "backupkit-scheduler");
                 t.setDaemon(true);
@@ -332,17 +333,25 @@ public final class BackupScheduler implements AutoCloseable {
         }
         if (retention != null) {
             try {
-                RetentionPlan plan = retention.plan(service.list(SCHEDULER), clock.instant(), Set.copyOf(verifiedIds));
+                List<BackupInfo> all = service.list(SCHEDULER);
+                // Verified here, or recorded as verified in the sidecar (by any process, earlier).
+                Set<String> verified = new HashSet<>(verifiedIds);
+                all.stream().filter(BackupInfo::verified).forEach(b -> verified.add(b.id()));
+                RetentionPlan plan = retention.plan(all, clock.instant(), Set.copyOf(verified));
                 for (BackupInfo doomed : plan.toDelete()) {
                     try {
                         service.delete(SCHEDULER, doomed.id());
                         LOG.info("retention deleted backup {} from {}", doomed.id(), doomed.createdAt());
                     } catch (RuntimeException e) {
                         LOG.error("retention could not delete backup {}: {}", doomed.id(), e.getMessage());
+                        service.reportIncident(BackupStatus.Incident.Kind.RETENTION_FAILED, "retention could not "
+                                + "delete backup " + doomed.id() + ": " + e.getMessage(), true);
                     }
                 }
             } catch (RuntimeException e) {
                 LOG.error("retention after backup {} failed: {}", id, e.getMessage(), e);
+                service.reportIncident(BackupStatus.Incident.Kind.RETENTION_FAILED, "retention after backup " + id
+                        + " failed: " + e.getMessage(), true);
             }
         }
     }
@@ -371,6 +380,7 @@ public final class BackupScheduler implements AutoCloseable {
         synchronized (stateLock) {
             closed = true;
             nextSlot = null;
+            service.detachScheduler(this);
             if (pending != null) {
                 pending.cancel(false);
             }
@@ -443,6 +453,9 @@ public final class BackupScheduler implements AutoCloseable {
                         existing.expiresAt())) {
                     LOG.info("taking over the lease of {} that expired at {}", existing.holder(),
                             existing.expiresAt());
+                    owner.service.reportIncident(BackupStatus.Incident.Kind.LEASE_TAKEN_OVER, owner.holder
+                            + " took over the scheduler lease of " + existing.holder() + " that expired at "
+                            + existing.expiresAt() + " in " + store.description(), false);
                 }
             }
             SchedulerLease mine = new SchedulerLease(owner.holder, UUID.randomUUID().toString(), now,
@@ -842,7 +855,12 @@ public final class BackupScheduler implements AutoCloseable {
             return this;
         }
 
-        /** Deep-verifies each new backup (see {@link VerifyDepth#DEEP}) and logs the result; default off. */
+        /**
+         * Deep-verifies each new backup (see {@link VerifyDepth#DEEP}); default off. The result and its
+         * time are recorded in the backup's sidecar (unless the service's
+         * {@link BackupService.Builder#recordVerifications(boolean)} is off), and a failure becomes the
+         * status's last failure and a {@link BackupStatus.Incident.Kind#VERIFY_FAILED} incident.
+         */
         public Builder deepVerify(boolean deepVerify) {
             this.deepVerify = deepVerify;
             return this;
