@@ -103,6 +103,7 @@ public final class BackupScheduler implements AutoCloseable {
     private final Duration jitter;
     private final RetentionPolicy retention;
     private final boolean deepVerify;
+    private final List<Store> copyTo;
     private final Clock clock;
     private final Duration leaseDuration;
     private final Duration leaseSettleTime;
@@ -128,6 +129,7 @@ public final class BackupScheduler implements AutoCloseable {
         this.jitter = b.jitter;
         this.retention = b.retention;
         this.deepVerify = b.deepVerify;
+        this.copyTo = List.copyOf(b.copyTo);
         this.clock = b.clock;
         this.leaseDuration = b.leaseDuration;
         this.leaseSettleTime = b.leaseSettleTime;
@@ -329,6 +331,16 @@ public final class BackupScheduler implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 LOG.error("backup {} could not be deep-verified: {}", id, e.getMessage(), e);
+            }
+        }
+        for (Store target : copyTo) {
+            try {
+                service.copy(SCHEDULER, id, target);
+                LOG.info("backup {} copied to {}", id, target.description());
+            } catch (RuntimeException e) {
+                LOG.error("backup {} could not be copied to {}: {}", id, target.description(), e.getMessage());
+                service.reportIncident(BackupStatus.Incident.Kind.COPY_FAILED, "backup " + id
+                        + " could not be copied to " + target.description() + ": " + e.getMessage(), true);
             }
         }
         if (retention != null) {
@@ -780,6 +792,7 @@ public final class BackupScheduler implements AutoCloseable {
         private Duration jitter = Duration.ZERO;
         private RetentionPolicy retention;
         private boolean deepVerify;
+        private final List<Store> copyTo = new java.util.ArrayList<>();
         private Clock clock = Clock.systemUTC();
         private Duration leaseDuration = Duration.ofMinutes(5);
         private Duration leaseSettleTime = Duration.ofSeconds(1);
@@ -852,6 +865,21 @@ public final class BackupScheduler implements AutoCloseable {
         /** Applies this policy after each successful backup, deleting what it does not keep. */
         public Builder retention(RetentionPolicy policy) {
             this.retention = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Copies each new backup to these stores too (for example a local folder plus an off-site
+         * S3 bucket), after its deep verification and before retention. Each copy is streamed,
+         * checked against the sidecar and listed only when complete; a failed copy leaves nothing
+         * listed there, is logged, and becomes the status's last failure and a
+         * {@link BackupStatus.Incident.Kind#COPY_FAILED} incident; the backup itself stands.
+         * Retention applies to the service's own store only.
+         */
+        public Builder copyTo(Store... stores) {
+            for (Store store : stores) {
+                copyTo.add(Objects.requireNonNull(store, "store"));
+            }
             return this;
         }
 

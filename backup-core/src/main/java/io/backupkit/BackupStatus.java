@@ -89,6 +89,8 @@ public record BackupStatus(BackupInfo lastBackup, Duration lastBackupAge, int ba
             VERIFY_ERROR,
             /** Retention could not delete a backup it should have. */
             RETENTION_FAILED,
+            /** A scheduled copy to another store (for example off-site) failed; the backup itself stands. */
+            COPY_FAILED,
             /** A scheduler took over the store lease of another process whose lease had expired. */
             LEASE_TAKEN_OVER,
             /** A restore or undo failed; the live database was not changed. */
