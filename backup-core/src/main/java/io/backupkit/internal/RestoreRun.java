@@ -144,7 +144,8 @@ public final class RestoreRun {
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
         boolean callback = options.afterRestore() != AfterRestore.none();
-        try (Staging staging = stage(restorer, manifest, true, options.allowForeignKeyViolations(), callback)) {
+        try (Staging staging = stage(restorer, manifest, true, options.allowForeignKeyViolations(),
+                callback && options.verifyContent())) {
             String liveVersion = staging.liveSchemaVersion();
             String backupVersion = manifest.source().properties().getOrDefault("user_version", "0");
             String appVersion = options.appSchemaVersion() != null ? String.valueOf(options.appSchemaVersion())
@@ -168,7 +169,7 @@ public final class RestoreRun {
             }
             // Without a callback the staged content is compared with the manifest on another thread
             // while the safety backup reads the live database: two independent reads of two files.
-            java.util.concurrent.CompletableFuture<List<String>> contentCheck = callback
+            java.util.concurrent.CompletableFuture<List<String>> contentCheck = callback || !options.verifyContent()
                     ? java.util.concurrent.CompletableFuture.completedFuture(List.of())
                     : java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                         try {
