@@ -26,5 +26,7 @@ public enum AuditOutcome {
      */
     INVALID,
     /** Any other failure; the record's detail names the exception class. */
-    FAILED
+    FAILED,
+    /** Stopped on purpose (a cancelled job, a scheduler closing now); nothing was changed or stored. */
+    CANCELLED
 }

@@ -187,7 +187,75 @@ public final class BackupCatalog {
     }
 
     private BackupInfo readSidecar(String id) {
-        return readFullSidecar(id).backup();
+        Sidecar sidecar = readFullSidecar(id);
+        BackupInfo info = sidecar.backup();
+        if (info.verification() != null && !trustedKeys.isEmpty()) {
+            Sidecar.Signature signature = sidecar.verificationSignature();
+            boolean valid = signature != null && Signatures.ALGORITHM.equals(signature.algorithm())
+                    && Signatures.verify(trustedKeys, Signatures.verificationStatement(info, info.verification()),
+                    signature.value());
+            if (!valid) {
+                LOG.warn("backup {}: its verification record is not signed by a trusted key; ignoring it", id);
+                return info.withVerification(null);
+            }
+        }
+        return info;
+    }
+
+    /**
+     * Records a verification in the backup's sidecar, replacing the previous record: the sidecar is
+     * rewritten atomically ({@link Store#replace(String)}), and its backup signature stays valid, since
+     * it does not cover the record. With a signing key the record gets its own Ed25519 signature
+     * (over the backup id, the archive's SHA-256 and the record); catalogs with trusted keys ignore
+     * records without a valid one. A backup deleted meanwhile is not brought back.
+     *
+     * <pre>{@code
+     * VerificationResult r = catalog.verify(id, VerifyDepth.DEEP);
+     * catalog.recordVerification(id, BackupVerification.of(r, VerifyDepth.DEEP, Instant.now()), signingKey);
+     * }</pre>
+     *
+     * @param signingKey an Ed25519 private key, or {@code null} for an unsigned record
+     * @throws StorageException the store cannot replace objects or the write failed
+     */
+    public void recordVerification(String id, BackupVerification record, java.security.PrivateKey signingKey) {
+        Objects.requireNonNull(record, "record");
+        BackupIds.requireValid(id);
+        Sidecar current = readFullSidecar(id);
+        BackupInfo info = current.backup().withVerification(record);
+        Sidecar.Signature signature = signingKey == null ? null : Signatures.signVerification(signingKey, info, record);
+        byte[] json = Json.write(new Sidecar(current.sidecarVersion(), info, current.signature(), signature));
+        String name = Sidecar.objectName(id);
+        boolean archiveThere = exists(info.archiveName());
+        try (Store.Upload upload = store.replace(name)) {
+            upload.stream().write(json);
+            upload.commit();
+        } catch (UnsupportedOperationException e) {
+            throw new StorageException("store " + store.description() + " cannot replace objects, so the "
+                    + "verification of backup " + id + " is not recorded", e);
+        } catch (IOException e) {
+            throw new StorageException("recording the verification of backup " + id + " in " + store.description()
+                    + " failed: " + e.getMessage(), e);
+        }
+        // A delete (retention, another process) between the read and the write would be undone by the
+        // rewritten sidecar: take it away again if the archive, there before, is gone now.
+        if (archiveThere && !exists(info.archiveName())) {
+            try {
+                store.delete(name);
+                LOG.info("backup {} was deleted while its verification was recorded", id);
+            } catch (IOException cleanup) {
+                LOG.warn("backup {} was deleted while its verification was recorded; removing the sidecar failed: {}",
+                        id, cleanup.getMessage());
+            }
+        }
+    }
+
+    /** Whether the store lists the object (a listing, so that no archive is downloaded to find out). */
+    private boolean exists(String name) {
+        try {
+            return store.list().contains(name);
+        } catch (IOException e) {
+            return true; // unknown: do not act on it
+        }
     }
 
     private Sidecar readFullSidecar(String id) {

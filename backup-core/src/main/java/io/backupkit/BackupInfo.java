@@ -17,9 +17,15 @@ import java.util.Objects;
  * @param encrypted     whether the archive is encrypted
  * @param dialect       the source dialect
  * @param labels        labels given at backup time
+ * @param duration      how long the backup took, or {@code null} when not recorded (older versions)
+ * @param verification  the last recorded verification, or {@code null} when none is recorded (the
+ *                      backup was never verified, or its record was not trusted: see
+ *                      {@link BackupService.Builder#recordVerifications(boolean)}). Not covered by the
+ *                      backup's signature; it has its own
  */
 public record BackupInfo(String id, Instant createdAt, String archiveName, long sizeBytes, String archiveSha256,
-                         int tableCount, long totalRows, boolean encrypted, String dialect, List<String> labels) {
+                         int tableCount, long totalRows, boolean encrypted, String dialect, List<String> labels,
+                         java.time.Duration duration, BackupVerification verification) {
     public BackupInfo {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(createdAt, "createdAt");
@@ -27,5 +33,23 @@ public record BackupInfo(String id, Instant createdAt, String archiveName, long 
         Objects.requireNonNull(archiveSha256, "archiveSha256");
         Objects.requireNonNull(dialect, "dialect");
         labels = List.copyOf(labels);
+    }
+
+    /** Listing data without a verification record. */
+    public BackupInfo(String id, Instant createdAt, String archiveName, long sizeBytes, String archiveSha256,
+                      int tableCount, long totalRows, boolean encrypted, String dialect, List<String> labels) {
+        this(id, createdAt, archiveName, sizeBytes, archiveSha256, tableCount, totalRows, encrypted, dialect, labels,
+                null, null);
+    }
+
+    /** Whether the last recorded verification passed. */
+    public boolean verified() {
+        return verification != null && verification.ok();
+    }
+
+    /** This listing with another verification record. */
+    public BackupInfo withVerification(BackupVerification record) {
+        return new BackupInfo(id, createdAt, archiveName, sizeBytes, archiveSha256, tableCount, totalRows, encrypted,
+                dialect, labels, duration, record);
     }
 }

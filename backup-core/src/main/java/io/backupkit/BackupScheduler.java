@@ -103,6 +103,7 @@ public final class BackupScheduler implements AutoCloseable {
     private final Duration jitter;
     private final RetentionPolicy retention;
     private final boolean deepVerify;
+    private final List<Store> copyTo;
     private final Clock clock;
     private final Duration leaseDuration;
     private final Duration leaseSettleTime;
@@ -128,6 +129,7 @@ public final class BackupScheduler implements AutoCloseable {
         this.jitter = b.jitter;
         this.retention = b.retention;
         this.deepVerify = b.deepVerify;
+        this.copyTo = List.copyOf(b.copyTo);
         this.clock = b.clock;
         this.leaseDuration = b.leaseDuration;
         this.leaseSettleTime = b.leaseSettleTime;
@@ -154,6 +156,7 @@ public final class BackupScheduler implements AutoCloseable {
                 throw new IllegalStateException("scheduler already started");
             }
             started = true;
+            service.attachScheduler(this);
             executor = new ScheduledThreadPoolExecutor(2, r -> {
                 Thread t = new Thread(r, "backupkit-scheduler");
                 t.setDaemon(true);
@@ -330,19 +333,37 @@ public final class BackupScheduler implements AutoCloseable {
                 LOG.error("backup {} could not be deep-verified: {}", id, e.getMessage(), e);
             }
         }
+        for (Store target : copyTo) {
+            try {
+                service.copy(SCHEDULER, id, target);
+                LOG.info("backup {} copied to {}", id, target.description());
+            } catch (RuntimeException e) {
+                LOG.error("backup {} could not be copied to {}: {}", id, target.description(), e.getMessage());
+                service.reportIncident(BackupStatus.Incident.Kind.COPY_FAILED, "backup " + id
+                        + " could not be copied to " + target.description() + ": " + e.getMessage(), true);
+            }
+        }
         if (retention != null) {
             try {
-                RetentionPlan plan = retention.plan(service.list(SCHEDULER), clock.instant(), Set.copyOf(verifiedIds));
+                List<BackupInfo> all = service.list(SCHEDULER);
+                // Verified here, or recorded as verified in the sidecar (by any process, earlier).
+                Set<String> verified = new HashSet<>(verifiedIds);
+                all.stream().filter(BackupInfo::verified).forEach(b -> verified.add(b.id()));
+                RetentionPlan plan = retention.plan(all, clock.instant(), Set.copyOf(verified));
                 for (BackupInfo doomed : plan.toDelete()) {
                     try {
                         service.delete(SCHEDULER, doomed.id());
                         LOG.info("retention deleted backup {} from {}", doomed.id(), doomed.createdAt());
                     } catch (RuntimeException e) {
                         LOG.error("retention could not delete backup {}: {}", doomed.id(), e.getMessage());
+                        service.reportIncident(BackupStatus.Incident.Kind.RETENTION_FAILED, "retention could not "
+                                + "delete backup " + doomed.id() + ": " + e.getMessage(), true);
                     }
                 }
             } catch (RuntimeException e) {
                 LOG.error("retention after backup {} failed: {}", id, e.getMessage(), e);
+                service.reportIncident(BackupStatus.Incident.Kind.RETENTION_FAILED, "retention after backup " + id
+                        + " failed: " + e.getMessage(), true);
             }
         }
     }
@@ -371,6 +392,7 @@ public final class BackupScheduler implements AutoCloseable {
         synchronized (stateLock) {
             closed = true;
             nextSlot = null;
+            service.detachScheduler(this);
             if (pending != null) {
                 pending.cancel(false);
             }
@@ -443,6 +465,9 @@ public final class BackupScheduler implements AutoCloseable {
                         existing.expiresAt())) {
                     LOG.info("taking over the lease of {} that expired at {}", existing.holder(),
                             existing.expiresAt());
+                    owner.service.reportIncident(BackupStatus.Incident.Kind.LEASE_TAKEN_OVER, owner.holder
+                            + " took over the scheduler lease of " + existing.holder() + " that expired at "
+                            + existing.expiresAt() + " in " + store.description(), false);
                 }
             }
             SchedulerLease mine = new SchedulerLease(owner.holder, UUID.randomUUID().toString(), now,
@@ -767,6 +792,7 @@ public final class BackupScheduler implements AutoCloseable {
         private Duration jitter = Duration.ZERO;
         private RetentionPolicy retention;
         private boolean deepVerify;
+        private final List<Store> copyTo = new java.util.ArrayList<>();
         private Clock clock = Clock.systemUTC();
         private Duration leaseDuration = Duration.ofMinutes(5);
         private Duration leaseSettleTime = Duration.ofSeconds(1);
@@ -842,7 +868,27 @@ public final class BackupScheduler implements AutoCloseable {
             return this;
         }
 
-        /** Deep-verifies each new backup (see {@link VerifyDepth#DEEP}) and logs the result; default off. */
+        /**
+         * Copies each new backup to these stores too (for example a local folder plus an off-site
+         * S3 bucket), after its deep verification and before retention. Each copy is streamed,
+         * checked against the sidecar and listed only when complete; a failed copy leaves nothing
+         * listed there, is logged, and becomes the status's last failure and a
+         * {@link BackupStatus.Incident.Kind#COPY_FAILED} incident; the backup itself stands.
+         * Retention applies to the service's own store only.
+         */
+        public Builder copyTo(Store... stores) {
+            for (Store store : stores) {
+                copyTo.add(Objects.requireNonNull(store, "store"));
+            }
+            return this;
+        }
+
+        /**
+         * Deep-verifies each new backup (see {@link VerifyDepth#DEEP}); default off. The result and its
+         * time are recorded in the backup's sidecar (unless the service's
+         * {@link BackupService.Builder#recordVerifications(boolean)} is off), and a failure becomes the
+         * status's last failure and a {@link BackupStatus.Incident.Kind#VERIFY_FAILED} incident.
+         */
         public Builder deepVerify(boolean deepVerify) {
             this.deepVerify = deepVerify;
             return this;

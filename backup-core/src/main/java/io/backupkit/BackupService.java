@@ -4,6 +4,7 @@ import io.backupkit.internal.BackupRun;
 import io.backupkit.internal.DialectResolver;
 import io.backupkit.internal.JobRunner;
 import io.backupkit.internal.OperationGuard;
+import io.backupkit.internal.ServiceRuntime;
 import io.backupkit.internal.RestoreRun;
 import io.backupkit.spi.AuditSink;
 import io.backupkit.spi.Dialect;
@@ -67,17 +68,19 @@ public final class BackupService {
     private record Failure(String message, java.time.Instant at) {
     }
 
-    /** Shared by every view of this service, so that a job started in one is found in all. */
+    /** Shared by every view of this service: jobs, observers, incidents, schedulers. */
+    private final ServiceRuntime runtime;
     private final JobRunner jobs;
 
     private BackupService(BackupRun.Config config, BackupCatalog catalog, AccessPolicy policy, OperationGuard guard,
-                          java.util.concurrent.atomic.AtomicReference<Failure> lastFailure, JobRunner jobs) {
+                          java.util.concurrent.atomic.AtomicReference<Failure> lastFailure, ServiceRuntime runtime) {
         this.config = config;
         this.catalog = catalog;
         this.policy = policy;
         this.guard = guard;
         this.lastFailure = lastFailure;
-        this.jobs = jobs;
+        this.runtime = runtime;
+        this.jobs = runtime.jobs();
     }
 
     /** The actor of the methods that take none: the application itself. */
@@ -121,16 +124,52 @@ public final class BackupService {
     }
 
     private BackupManifest backupBody(OperationGuard.Note note, BackupRequest request) {
+        long started = System.nanoTime();
         BackupManifest manifest;
         try {
             manifest = BackupRun.run(config, request);
         } catch (BackupException e) {
+            if (cancelled(e)) {
+                throw e; // not a failure: nothing was stored because someone asked for it
+            }
             lastFailure.set(new Failure(e.getMessage(), config.clock().instant()));
+            java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - started);
+            runtime.incident(new BackupStatus.Incident(config.clock().instant(), storeFull(e)
+                    ? BackupStatus.Incident.Kind.STORE_FULL : BackupStatus.Incident.Kind.BACKUP_FAILED, e.getMessage()));
+            runtime.notifyObservers(o -> o.backupFailed(e.getMessage(), took));
             throw e;
         }
         note.backupId(manifest.id());
         archiveSize(manifest.id(), note);
+        if (!runtime.observers().isEmpty()) {
+            java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - started);
+            BackupInfo info;
+            try {
+                info = catalog.info(manifest.id());
+            } catch (RuntimeException e) {
+                info = null;
+            }
+            BackupInfo stored = info;
+            runtime.notifyObservers(o -> o.backupSucceeded(manifest, stored, took));
+        }
         return manifest;
+    }
+
+    /** Whether a failure is a cancellation (the run's thread was interrupted on purpose). */
+    private static boolean cancelled(BackupException e) {
+        return e instanceof CancelledException || Thread.currentThread().isInterrupted();
+    }
+
+    /** Whether a failure comes from a full disk or an exceeded quota (by the messages of its causes). */
+    private static boolean storeFull(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && (m.contains("No space left") || m.contains("Disk quota exceeded")
+                    || m.contains("QuotaExceeded") || m.contains("EntityTooLarge") || m.contains("ENOSPC"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -148,12 +187,15 @@ public final class BackupService {
             BackupInfo last = backups.isEmpty() ? null : backups.get(backups.size() - 1);
             java.time.Instant now = config.clock().instant();
             Failure failure = lastFailure.get();
-            if (failure != null && last != null && !failure.at().isAfter(last.createdAt())) {
+            // A failure is over once a backup started after it (a failed verification of the newest
+            // backup comes after that backup started, and so stays).
+            if (failure != null && last != null && failure.at().isBefore(last.createdAt())) {
                 failure = null;
             }
             return new BackupStatus(last, last == null ? null : java.time.Duration.between(last.createdAt(), now),
                     backups.size(), backups.stream().mapToLong(BackupInfo::sizeBytes).sum(),
-                    failure == null ? null : failure.message(), failure == null ? null : failure.at());
+                    failure == null ? null : failure.message(), failure == null ? null : failure.at(),
+                    runtime.nextRun(), runtime.incidents());
         });
     }
 
@@ -193,9 +235,27 @@ public final class BackupService {
     }
 
     private RestoreResult restoreBody(OperationGuard.Note note, String id, RestoreOptions options) {
-        RestoreResult result = new RestoreRun(config, catalog).restore(id, options);
+        RestoreResult result = observedRestore(id, () -> new RestoreRun(config, catalog).restore(id, options));
         archiveSize(id, note);
         return result;
+    }
+
+    private RestoreResult observedRestore(String id, java.util.function.Supplier<RestoreResult> run) {
+        long started = System.nanoTime();
+        try {
+            RestoreResult result = run.get();
+            runtime.notifyObservers(o -> o.restoreFinished(result.backupId(), true, result.duration()));
+            return result;
+        } catch (BackupException e) {
+            if (cancelled(e)) {
+                throw e;
+            }
+            java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - started);
+            runtime.incident(new BackupStatus.Incident(config.clock().instant(),
+                    BackupStatus.Incident.Kind.RESTORE_FAILED, e.getMessage()));
+            runtime.notifyObservers(o -> o.restoreFinished(id, false, took));
+            throw e;
+        }
     }
 
     /**
@@ -228,7 +288,7 @@ public final class BackupService {
     }
 
     private RestoreResult undoBody(OperationGuard.Note note, RestoreOptions options) {
-        RestoreResult result = new RestoreRun(config, catalog).undoLastRestore(options);
+        RestoreResult result = observedRestore(null, () -> new RestoreRun(config, catalog).undoLastRestore(options));
         note.backupId(result.backupId());
         archiveSize(result.backupId(), note);
         return result;
@@ -274,9 +334,69 @@ public final class BackupService {
     }
 
     private VerificationResult verifyBody(OperationGuard.Note note, String id, VerifyDepth depth) {
-        VerificationResult result = catalog.verify(id, depth);
+        VerificationResult result;
+        try (io.backupkit.internal.LogContext context = io.backupkit.internal.LogContext.backup(id)) {
+            result = verifyInContext(id, depth);
+        }
         note.verification(result);
         return result;
+    }
+
+    private VerificationResult verifyInContext(String id, VerifyDepth depth) {
+        long started = System.nanoTime();
+        VerificationResult result;
+        try {
+            result = catalog.verify(id, depth);
+        } catch (BackupException e) {
+            if (cancelled(e)) {
+                throw e;
+            }
+            java.time.Instant now = config.clock().instant();
+            String message = "backup " + id + " could not be verified: " + e.getMessage();
+            lastFailure.set(new Failure(message, now));
+            runtime.incident(new BackupStatus.Incident(now, BackupStatus.Incident.Kind.VERIFY_ERROR, message));
+            throw e;
+        }
+        afterVerify(id, depth, result, java.time.Duration.ofNanos(System.nanoTime() - started));
+        return result;
+    }
+
+    private void afterVerify(String id, VerifyDepth depth, VerificationResult result, java.time.Duration took) {
+        java.time.Instant now = config.clock().instant();
+        if (!result.ok()) {
+            String message = "backup " + id + " failed " + (depth == VerifyDepth.DEEP ? "deep " : "")
+                    + "verification: " + (result.problems().isEmpty() ? "" : result.problems().get(0));
+            lastFailure.set(new Failure(message, now));
+            runtime.incident(new BackupStatus.Incident(now, BackupStatus.Incident.Kind.VERIFY_FAILED, message));
+        }
+        runtime.notifyObservers(o -> o.verified(id, depth, result.ok(), took));
+        if (runtime.recordVerifications()) {
+            try {
+                catalog.recordVerification(id, BackupVerification.of(result, depth, now), config.signingKey());
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(BackupService.class).warn(
+                        "the verification of backup {} was not recorded: {}", id, e.getMessage());
+            }
+        }
+    }
+
+    /** Reports an incident met outside the service's own operations (a scheduler's lease takeover, retention). */
+    void reportIncident(BackupStatus.Incident.Kind kind, String message, boolean failure) {
+        java.time.Instant now = config.clock().instant();
+        if (failure) {
+            lastFailure.set(new Failure(message, now));
+        }
+        runtime.incident(new BackupStatus.Incident(now, kind, message));
+    }
+
+    /** A started scheduler registers itself, so that {@link #status()} shows its next run. */
+    void attachScheduler(BackupScheduler scheduler) {
+        runtime.attachScheduler(scheduler, scheduler::nextRun);
+    }
+
+    /** A closed scheduler leaves. */
+    void detachScheduler(BackupScheduler scheduler) {
+        runtime.detachScheduler(scheduler);
     }
 
     /** Writes one plain SQL script that rebuilds the backed-up database. */
@@ -485,7 +605,7 @@ public final class BackupService {
     private BackupService withProgress(ProgressListener listener) {
         ProgressListener combined = both(config.listener(), listener);
         return new BackupService(config.withListener(combined), catalog.withProgress(combined), policy, guard,
-                lastFailure, jobs);
+                lastFailure, runtime);
     }
 
     private static ProgressListener both(ProgressListener first, ProgressListener second) {
@@ -508,7 +628,7 @@ public final class BackupService {
      * }</pre>
      */
     public BackupService withIdentity(AgeIdentity identity) {
-        return new BackupService(config, catalog.withIdentity(identity), policy, guard, lastFailure, jobs);
+        return new BackupService(config, catalog.withIdentity(identity), policy, guard, lastFailure, runtime);
     }
 
     /**
@@ -589,6 +709,8 @@ public final class BackupService {
         private int jobThreads = 2;
         private java.time.Duration keepFinishedJobs = java.time.Duration.ofHours(1);
         private int maxFinishedJobs = 100;
+        private boolean recordVerifications = true;
+        private final List<BackupObserver> observers = new java.util.ArrayList<>();
         private AuditSink auditSink;
         private RateLimits rateLimits;
 
@@ -781,6 +903,24 @@ public final class BackupService {
             return this;
         }
 
+        /**
+         * Whether {@code verify} records each result and its time in the backup's sidecar, which
+         * {@code list} and {@link BackupInfo#verification()} then show; default true. The sidecar is
+         * rewritten atomically and its backup signature stays valid; with {@link #signWith} the record
+         * is signed too, and with {@link #trustedKeys} records without a trusted signature are
+         * ignored when read. A store that cannot replace objects keeps no records (logged).
+         */
+        public Builder recordVerifications(boolean record) {
+            this.recordVerifications = record;
+            return this;
+        }
+
+        /** Adds an observer of backups, restores, verifications and incidents (for example metrics). */
+        public Builder observer(BackupObserver observer) {
+            observers.add(Objects.requireNonNull(observer, "observer"));
+            return this;
+        }
+
         private static void requireUnset(Object current, String name) {
             if (current != null) {
                 throw new IllegalStateException(name + " was already set to " + current);
@@ -821,10 +961,14 @@ public final class BackupService {
             }
             OperationGuard guard = new OperationGuard(policy, rateLimits != null ? rateLimits : RateLimits.defaults(),
                     auditSink, config.clock());
-            return new BackupService(config, BackupCatalog.of(store, known).withTrustedKeys(trustedKeys)
-                    .allowUnsigned(allowUnsigned).withProgress(progress).withLimits(config.options().limits()),
+            BackupService service = new BackupService(config, BackupCatalog.of(store, known)
+                    .withTrustedKeys(trustedKeys).allowUnsigned(allowUnsigned).withProgress(progress)
+                    .withLimits(config.options().limits()),
                     policy, guard, new java.util.concurrent.atomic.AtomicReference<>(),
-                    new JobRunner(jobThreads, keepFinishedJobs, maxFinishedJobs, serviceClock));
+                    new ServiceRuntime(new JobRunner(jobThreads, keepFinishedJobs, maxFinishedJobs, serviceClock),
+                            recordVerifications, observers));
+            service.runtime.notifyObservers(o -> o.attached(service));
+            return service;
         }
     }
 }

@@ -81,7 +81,7 @@ public interface Job<T> {
     boolean cancel();
 
     /**
-     * Waits until the job reaches a final state, up to the timeout.
+     * Waits until the job reaches a final state and its subscribers have been told, up to the timeout.
      *
      * @return true when the job is over
      */
@@ -89,8 +89,9 @@ public interface Job<T> {
 
     /**
      * Calls the listener now, then after every change of state, phase or percent (and at most
-     * every quarter second in between), on the job's thread; keep it quick. Exceptions it throws are
-     * logged and ignored. Listeners are dropped once the job is over.
+     * every quarter second in between), on the job's thread; keep it quick. A listener is never
+     * called by two threads at once. Exceptions it throws are logged and ignored. Listeners are
+     * dropped once the job is over.
      */
     Subscription subscribe(Consumer<? super Job<T>> listener);
 

@@ -111,9 +111,19 @@ public final class LocalFolderStore implements Store {
 
     @Override
     public Upload upload(String name) throws IOException {
+        return open(name, false);
+    }
+
+    /** Like {@link #upload(String)}, but the commit renames over an existing object (atomically, rename(2)). */
+    @Override
+    public Upload replace(String name) throws IOException {
+        return open(name, true);
+    }
+
+    private Upload open(String name, boolean replace) throws IOException {
         Path target = objectPath(name);
         // Fail fast; commit() checks again, atomically, because the name may be taken meanwhile.
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        if (!replace && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new FileAlreadyExistsException(target.toString(), null, "a backup object with this name already exists");
         }
         for (int attempt = 1; ; attempt++) {
@@ -134,7 +144,7 @@ public final class LocalFolderStore implements Store {
                 // The file is unlocked between its creation and tryLock(); another process's cleanup
                 // may have locked or even deleted it in that instant. Then the name is spoilt.
                 if (lock != null && Files.exists(temp, LinkOption.NOFOLLOW_LINKS)) {
-                    return new LocalUpload(name, target, temp, channel);
+                    return new LocalUpload(name, target, temp, channel, replace);
                 }
             } catch (IOException | RuntimeException e) {
                 closeQuietly(channel);
@@ -297,12 +307,14 @@ public final class LocalFolderStore implements Store {
         private volatile State state = State.OPEN;
         /** Set when a write failed: what is on disk may have a hole, so it must never be published. */
         private volatile IOException writeFailure;
+        private final boolean replace;
 
-        LocalUpload(String name, Path target, Path temp, FileChannel channel) {
+        LocalUpload(String name, Path target, Path temp, FileChannel channel, boolean replace) {
             this.name = name;
             this.target = target;
             this.temp = temp;
             this.channel = channel;
+            this.replace = replace;
         }
 
         @Override
@@ -337,6 +349,10 @@ public final class LocalFolderStore implements Store {
         }
 
         private void publish() throws IOException {
+            if (replace) {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                return;
+            }
             try {
                 Files.createLink(target, temp);
                 return;

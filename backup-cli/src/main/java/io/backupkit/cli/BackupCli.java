@@ -10,6 +10,7 @@ import io.backupkit.spi.AuditSink;
 import io.backupkit.BackupCatalog;
 import io.backupkit.BackupException;
 import io.backupkit.BackupInfo;
+import io.backupkit.BackupVerification;
 import io.backupkit.BackupManifest;
 import io.backupkit.BackupOptions;
 import io.backupkit.BackupRequest;
@@ -249,16 +250,27 @@ public final class BackupCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "list", description = "One line per backup: id, created (UTC), size in bytes, tables, encrypted.")
+    @Command(name = "list", description = "One line per backup: id, created (UTC), size in bytes, tables, encrypted, "
+            + "verified (quick:TIME, deep:TIME, FAILED:TIME or no).")
     static final class ListCommand extends StoreCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             for (BackupInfo b : catalog().list()) {
-                out().printf("%s %s %d %d %s%n", b.id(), DateTimeFormatter.ISO_INSTANT.format(b.createdAt()),
-                        b.sizeBytes(), b.tableCount(), b.encrypted() ? "yes" : "no");
+                out().printf("%s %s %d %d %s %s%n", b.id(), DateTimeFormatter.ISO_INSTANT.format(b.createdAt()),
+                        b.sizeBytes(), b.tableCount(), b.encrypted() ? "yes" : "no", verified(b));
             }
             return CommandLine.ExitCode.OK;
         }
+    }
+
+    /** The verified column: {@code deep:2026-11-26T10:15:00Z}, {@code FAILED:...} or {@code no}. */
+    static String verified(BackupInfo b) {
+        BackupVerification v = b.verification();
+        if (v == null) {
+            return "no";
+        }
+        String at = DateTimeFormatter.ISO_INSTANT.format(v.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        return (v.ok() ? v.depth().name().toLowerCase(java.util.Locale.ROOT) : "FAILED") + ":" + at;
     }
 
     @Command(name = "verify", description = "Check every checksum of a backup; exit 1 naming the failing entry.")
@@ -273,9 +285,28 @@ public final class BackupCli implements Callable<Integer> {
                 + "integrity, foreign-key and row-count checks.")
         boolean deep;
 
+        @Option(names = "--record", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Record the result and its time in the backup's sidecar, shown by list (default; "
+                        + "--no-record for a read-only store).")
+        boolean record;
+
+        @Option(names = "--signing-key", paramLabel = "FILE",
+                description = "Sign the recorded result with this Ed25519 private key (PEM or base64 PKCS#8).")
+        Path signingKey;
+
         @Override
         public Integer call() {
-            VerificationResult result = keys.apply(catalog()).verify(id, deep ? VerifyDepth.DEEP : VerifyDepth.QUICK);
+            VerifyDepth depth = deep ? VerifyDepth.DEEP : VerifyDepth.QUICK;
+            BackupCatalog catalog = keys.apply(catalog()).withProgress(ProgressBar.forStderr());
+            VerificationResult result = catalog.verify(id, depth);
+            if (record) {
+                try {
+                    catalog.recordVerification(id, BackupVerification.of(result, depth, java.time.Instant.now()),
+                            signingKey == null ? null : SigningKeys.readPrivateKey(signingKey));
+                } catch (io.backupkit.StorageException e) {
+                    spec.commandLine().getErr().println("warning: " + e.getMessage());
+                }
+            }
             if (result.ok()) {
                 out().printf("OK %s: %d entries verified%n", id, result.entriesChecked());
                 return CommandLine.ExitCode.OK;
@@ -307,6 +338,7 @@ public final class BackupCli implements Callable<Integer> {
             BackupService.Builder builder = BackupService.builder()
                     .dataSource(JdbcUrlDataSource.of(db, databaseMayNotExist))
                     .store(openStore())
+                    .progressListener(ProgressBar.forStderr())
                     .trustedKeys(keys.trustedKeys())
                     .allowUnsigned(keys.allowUnsigned);
             if (media != null) {
@@ -565,9 +597,16 @@ public final class BackupCli implements Callable<Integer> {
             } else {
                 BackupInfo last = backups.get(backups.size() - 1);
                 long minutes = java.time.Duration.between(last.createdAt(), java.time.Instant.now()).toMinutes();
-                out().printf("last backup: %s at %s (%d minutes ago), %d bytes, %d tables, encrypted %s%n", last.id(),
-                        DateTimeFormatter.ISO_INSTANT.format(last.createdAt()), minutes, last.sizeBytes(),
-                        last.tableCount(), last.encrypted() ? "yes" : "no");
+                out().printf("last backup: %s at %s (%d minutes ago), %d bytes, %d tables, encrypted %s%s, verified %s%n",
+                        last.id(), DateTimeFormatter.ISO_INSTANT.format(last.createdAt()), minutes, last.sizeBytes(),
+                        last.tableCount(), last.encrypted() ? "yes" : "no",
+                        last.duration() == null ? "" : ", took " + last.duration().toMillis() + " ms", verified(last));
+                backups.stream().filter(BackupInfo::verified).reduce((a, b) -> b).ifPresentOrElse(
+                        v -> out().printf("last verified backup: %s (%s)%n", v.id(), verified(v)),
+                        () -> out().println("last verified backup: none"));
+                backups.stream().filter(b -> b.verification() != null && !b.verification().ok()).forEach(
+                        f -> out().printf("FAILED verification: %s at %s: %s%n", f.id(),
+                                DateTimeFormatter.ISO_INSTANT.format(f.verification().at()), f.verification().problem()));
             }
             out().printf("backups kept: %d, %d bytes in all%n", backups.size(),
                     backups.stream().mapToLong(BackupInfo::sizeBytes).sum());

@@ -63,12 +63,13 @@ class BackupCliJarIT {
         assertThat(list.exitCode()).isZero();
         assertThat(list.lines()).singleElement().satisfies(line -> {
             String[] fields = line.split(" ");
-            assertThat(fields).hasSize(5);
+            assertThat(fields).hasSize(6);
             assertThat(fields[0]).isEqualTo(id);
             assertThat(java.time.Instant.parse(fields[1])).isNotNull();
             assertThat(Long.parseLong(fields[2])).isEqualTo(Files.size(store.resolve(id + ".tar.zst")));
             assertThat(fields[3]).isEqualTo("2");
             assertThat(fields[4]).isEqualTo("no");
+            assertThat(fields[5]).as("verified").isEqualTo("no");
         });
 
         CliTestKit.Result verify = cli("verify", "--store", store.toString(), "--id", id);

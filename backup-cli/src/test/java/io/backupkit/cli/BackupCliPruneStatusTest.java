@@ -56,6 +56,38 @@ class BackupCliPruneStatusTest {
     }
 
     @Test
+    void verifyRecordsItsResultWhichListAndStatusShow() throws Exception {
+        Path db = CliTestKit.appDb(dir.resolve("app.db"));
+        Path store = dir.resolve("store");
+        assertThat(cli("backup", "--db", "jdbc:sqlite:" + db, "--store", store.toString()).exitCode()).isZero();
+        String id = ids(store).get(0);
+        assertThat(cli("list", "--store", store.toString()).out().strip()).endsWith(" no");
+        assertThat(cli("status", "--store", store.toString()).out()).contains("verified no")
+                .contains("last verified backup: none");
+
+        Run quick = cli("verify", "--store", store.toString(), "--id", id, "--no-record");
+        assertThat(quick.exitCode()).isZero();
+        assertThat(cli("list", "--store", store.toString()).out().strip()).as("--no-record").endsWith(" no");
+
+        Run quickRecorded = cli("verify", "--store", store.toString(), "--id", id);
+        assertThat(quickRecorded.exitCode()).as(quickRecorded.err()).isZero();
+        String line = cli("list", "--store", store.toString()).out().strip();
+        assertThat(line.split(" ")[5]).matches("quick:\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+        Run status = cli("status", "--store", store.toString());
+        assertThat(status.out()).contains("verified quick:").contains("last verified backup: " + id)
+                .contains("took ");
+
+        // The test database has orphans (foreign keys off): the deep verification fails, is recorded
+        // over the quick one, and shown.
+        Run deep = cli("verify", "--store", store.toString(), "--id", id, "--deep");
+        assertThat(deep.exitCode()).isEqualTo(1);
+        assertThat(cli("list", "--store", store.toString()).out().strip().split(" ")[5]).startsWith("FAILED:");
+        assertThat(cli("status", "--store", store.toString()).out())
+                .contains("FAILED verification: " + id).contains("foreign_key_check")
+                .contains("last verified backup: none");
+    }
+
+    @Test
     void pruneWithoutAnyRuleIsAUsageError() {
         Run run = cli("prune", "--store", dir.resolve("store").toString());
         assertThat(run.exitCode()).isEqualTo(2);

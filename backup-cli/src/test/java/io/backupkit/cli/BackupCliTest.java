@@ -63,7 +63,7 @@ class BackupCliTest {
         assertThat(list.err()).isEmpty();
         assertThat(list.lines()).hasSize(1);
         String[] fields = list.lines().get(0).split(" ");
-        assertThat(fields).as("ID CREATED SIZE TABLES ENCRYPTED").hasSize(5);
+        assertThat(fields).as("ID CREATED SIZE TABLES ENCRYPTED VERIFIED").hasSize(6);
         assertThat(fields[0]).isEqualTo(id);
         Instant created = Instant.parse(fields[1]);
         assertThat(fields[1]).endsWith("Z");
@@ -72,6 +72,7 @@ class BackupCliTest {
         assertThat(Long.parseLong(fields[2])).as("size in bytes").isEqualTo(Files.size(store.resolve(id + ".tar.zst")));
         assertThat(Integer.parseInt(fields[3])).as("tables").isEqualTo(2);
         assertThat(fields[4]).isEqualTo("no");
+        assertThat(fields[5]).as("not verified yet").isEqualTo("no");
     }
 
     @Test

@@ -54,7 +54,14 @@ final class ArchivePipeline {
         this.archive = archive;
         this.current = new ByteBuf(bufferCapacity);
         empty.add(new ByteBuf(bufferCapacity));
-        this.writer = new Thread(this::drain, threadName);
+        // The store may log from this thread (S3 retries): with the run's MDC, its lines carry the backup id.
+        java.util.Map<String, String> mdc = org.slf4j.MDC.getCopyOfContextMap();
+        this.writer = new Thread(() -> {
+            if (mdc != null) {
+                org.slf4j.MDC.setContextMap(mdc);
+            }
+            drain();
+        }, threadName);
         writer.setDaemon(true);
         writer.start();
     }

@@ -141,7 +141,11 @@ public final class BackupRun {
 
     /** Takes one backup and returns its manifest once the archive and its sidecar are committed. */
     public static BackupManifest run(Config config, BackupRequest request) {
-        return new BackupRun(config, request).run();
+        BackupRun run = new BackupRun(config, request);
+        // Every log line of the run, ours and the dialect's, carries the backup id.
+        try (LogContext context = LogContext.backup(run.id)) {
+            return run.run();
+        }
     }
 
     private BackupManifest run() {
@@ -233,7 +237,8 @@ public final class BackupRun {
                 return null;
             });
             upload = null;
-            commitSidecar(manifest, Sha256.of(manifestJson, 0, manifestJson.length));
+            commitSidecar(manifest, Sha256.of(manifestJson, 0, manifestJson.length),
+                    Duration.ofMillis(Duration.ofNanos(System.nanoTime() - started).toMillis()));
             report(Phase.DONE, null);
             LOG.info("backup {}: done, {} tables, {} rows, {} bytes in {} ms", id, tableSummaries.size(), rowsDone,
                     archive.bytesWritten(), Duration.ofNanos(System.nanoTime() - started).toMillis());
@@ -535,10 +540,10 @@ public final class BackupRun {
         return List.copyOf(labels);
     }
 
-    private void commitSidecar(BackupManifest manifest, String manifestSha256) {
+    private void commitSidecar(BackupManifest manifest, String manifestSha256, Duration took) {
         BackupInfo info = new BackupInfo(id, createdAt, archiveName, archive.bytesWritten(), archive.archiveSha256(),
                 manifest.tables().size(), manifest.totalRows(), !config.ageRecipients().isEmpty(),
-                manifest.source().dialect(), manifest.labels());
+                manifest.source().dialect(), manifest.labels(), took, null);
         Sidecar.Signature signature = config.signingKey() == null ? null
                 : Signatures.sign(config.signingKey(), info, manifestSha256);
         byte[] json = Json.write(new Sidecar(Sidecar.VERSION, info, signature));
@@ -587,7 +592,7 @@ public final class BackupRun {
     }
 
     private BackupException cancelled(Throwable cause) {
-        return new BackupException("backup " + id + " was cancelled; nothing was stored", cause);
+        return new io.backupkit.CancelledException("backup " + id + " was cancelled; nothing was stored", cause);
     }
 
     /**

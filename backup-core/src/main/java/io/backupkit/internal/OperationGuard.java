@@ -229,6 +229,9 @@ public final class OperationGuard {
     }
 
     static AuditOutcome classify(Throwable e) {
+        if (e instanceof io.backupkit.CancelledException) {
+            return AuditOutcome.CANCELLED;
+        }
         if (e instanceof WrongKeyException) {
             return AuditOutcome.KEY_FAILURE;
         }

@@ -59,6 +59,12 @@ public final class RestoreRun {
 
     /** What restoring {@code id} would change; writes nothing to the live database or the store. */
     public RestorePreview preview(String id) {
+        try (LogContext context = LogContext.backup(id)) {
+            return previewInContext(id);
+        }
+    }
+
+    private RestorePreview previewInContext(String id) {
         BackupManifest manifest = verified(id);
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
@@ -79,6 +85,12 @@ public final class RestoreRun {
 
     /** Merges the selected tables or rows of {@code id} into the live database. */
     public io.backupkit.SelectiveRestoreResult restoreSelected(String id, io.backupkit.Selection selection) {
+        try (LogContext context = LogContext.backup(id)) {
+            return restoreSelectedInContext(id, selection);
+        }
+    }
+
+    private io.backupkit.SelectiveRestoreResult restoreSelectedInContext(String id, io.backupkit.Selection selection) {
         BackupManifest manifest = verified(id);
         for (String table : selection.tables()) {
             requireTable(manifest, table);
@@ -121,12 +133,19 @@ public final class RestoreRun {
     }
 
     private RestoreResult restore(String id, RestoreOptions options, String safetyLabel) {
+        try (LogContext context = LogContext.backup(id)) {
+            return restoreInContext(id, options, safetyLabel);
+        }
+    }
+
+    private RestoreResult restoreInContext(String id, RestoreOptions options, String safetyLabel) {
         long started = System.nanoTime();
         BackupManifest manifest = verified(id);
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
         boolean callback = options.afterRestore() != AfterRestore.none();
-        try (Staging staging = stage(restorer, manifest, true, options.allowForeignKeyViolations(), callback)) {
+        try (Staging staging = stage(restorer, manifest, true, options.allowForeignKeyViolations(),
+                callback && options.verifyContent())) {
             String liveVersion = staging.liveSchemaVersion();
             String backupVersion = manifest.source().properties().getOrDefault("user_version", "0");
             String appVersion = options.appSchemaVersion() != null ? String.valueOf(options.appSchemaVersion())
@@ -150,7 +169,7 @@ public final class RestoreRun {
             }
             // Without a callback the staged content is compared with the manifest on another thread
             // while the safety backup reads the live database: two independent reads of two files.
-            java.util.concurrent.CompletableFuture<List<String>> contentCheck = callback
+            java.util.concurrent.CompletableFuture<List<String>> contentCheck = callback || !options.verifyContent()
                     ? java.util.concurrent.CompletableFuture.completedFuture(List.of())
                     : java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                         try {
@@ -251,7 +270,8 @@ public final class RestoreRun {
 
     private static void requireNotCancelled(String id) {
         if (Thread.currentThread().isInterrupted()) {
-            throw new BackupException("restore of backup " + id + " was cancelled; the live database was not changed");
+            throw new io.backupkit.CancelledException("restore of backup " + id
+                    + " was cancelled; the live database was not changed");
         }
     }
 

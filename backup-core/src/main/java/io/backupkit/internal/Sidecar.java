@@ -10,8 +10,10 @@ import java.util.Objects;
  * @param sidecarVersion the sidecar format version
  * @param backup         the listing data
  * @param signature      the Ed25519 signature over the backup statement, or null when unsigned
+ * @param verificationSignature the Ed25519 signature over the verification statement
+ *                       ({@link Signatures#verificationStatement}), or null
  */
-public record Sidecar(int sidecarVersion, BackupInfo backup, Signature signature) {
+public record Sidecar(int sidecarVersion, BackupInfo backup, Signature signature, Signature verificationSignature) {
 
     /** The version this library writes. */
     public static final int VERSION = 1;
@@ -21,6 +23,11 @@ public record Sidecar(int sidecarVersion, BackupInfo backup, Signature signature
 
     public Sidecar {
         Objects.requireNonNull(backup, "backup");
+    }
+
+    /** A sidecar without a verification signature. */
+    public Sidecar(int sidecarVersion, BackupInfo backup, Signature signature) {
+        this(sidecarVersion, backup, signature, null);
     }
 
     /** An unsigned sidecar. */

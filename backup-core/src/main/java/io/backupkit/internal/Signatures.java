@@ -43,6 +43,33 @@ public final class Signatures {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * The bytes signed for a verification record: the backup id, the archive's SHA-256 (so a record
+     * cannot be moved to another archive) and the record itself.
+     */
+    public static byte[] verificationStatement(BackupInfo info, io.backupkit.BackupVerification v) {
+        String text = "backupkit-verification-v1\n"
+                + "id=" + info.id() + "\n"
+                + "archiveSha256=" + info.archiveSha256() + "\n"
+                + "at=" + v.at() + "\n"
+                + "depth=" + v.depth() + "\n"
+                + "ok=" + v.ok() + "\n"
+                + "problem=" + v.problem().replace('\n', ' ') + "\n";
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Signs a verification record. */
+    public static Sidecar.Signature signVerification(PrivateKey key, BackupInfo info, io.backupkit.BackupVerification v) {
+        try {
+            Signature signer = Signature.getInstance(ALGORITHM);
+            signer.initSign(key);
+            signer.update(verificationStatement(info, v));
+            return new Sidecar.Signature(ALGORITHM, null, Base64.getEncoder().encodeToString(signer.sign()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("signing the verification of backup " + info.id() + " failed", e);
+        }
+    }
+
     /** Signs the statement for a backup. */
     public static Sidecar.Signature sign(PrivateKey key, BackupInfo info, String manifestSha256) {
         try {

@@ -47,7 +47,16 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
     private final Clock clock;
     private final String cancelMessage;
     private final CountDownLatch done = new CountDownLatch(1);
-    private final List<Consumer<? super Job<T>>> subscribers = new CopyOnWriteArrayList<>();
+    private final List<Subscriber<T>> subscribers = new CopyOnWriteArrayList<>();
+
+    /** One subscription; its lock keeps its listener from being called by two threads at once. */
+    private static final class Subscriber<T> {
+        private final Consumer<? super Job<T>> listener;
+
+        Subscriber(Consumer<? super Job<T>> listener) {
+            this.listener = listener;
+        }
+    }
 
     private final Object lock = new Object();
     private JobState state = JobState.QUEUED;
@@ -157,6 +166,8 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
         LOG.info("job {} ({} by {}): cancel requested", id, kind, actorId);
         if (finishedNow) {
             push(true);
+            subscribers.clear();
+            done.countDown();
         }
         return true;
     }
@@ -169,12 +180,13 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
     @Override
     public Subscription subscribe(Consumer<? super Job<T>> listener) {
         Objects.requireNonNull(listener, "listener");
-        subscribers.add(listener);
-        notify(listener);
+        Subscriber<T> subscriber = new Subscriber<>(listener);
+        subscribers.add(subscriber);
+        notify(subscriber);
         if (state().isFinal()) {
-            subscribers.remove(listener);
+            subscribers.remove(subscriber);
         }
-        return () -> subscribers.remove(listener);
+        return () -> subscribers.remove(subscriber);
     }
 
     @Override
@@ -224,6 +236,8 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
         }
         push(true);
         subscribers.clear();
+        // Last: whoever awaits the job sees every subscriber's last update already delivered.
+        done.countDown();
     }
 
     /** Caller holds the lock. */
@@ -234,7 +248,6 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
         progress = new JobProgress(progress.phase(), progress.table(), progress.rowsDone(), progress.rowsTotal(),
                 progress.bytes(), end == JobState.SUCCEEDED ? 100 : progress.percent(), null, progress.startedAt(),
                 clock.instant());
-        done.countDown();
     }
 
     private String safeMessage(RuntimeException e) {
@@ -284,14 +297,16 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
             return;
         }
         lastPushNanos = now;
-        for (Consumer<? super Job<T>> subscriber : subscribers) {
+        for (Subscriber<T> subscriber : subscribers) {
             notify(subscriber);
         }
     }
 
-    private void notify(Consumer<? super Job<T>> subscriber) {
+    private void notify(Subscriber<T> subscriber) {
         try {
-            subscriber.accept(this);
+            synchronized (subscriber) {
+                subscriber.listener.accept(this);
+            }
         } catch (RuntimeException e) {
             LOG.warn("job {}: a subscriber failed: {}", id, e.toString());
         }

@@ -35,6 +35,19 @@ public interface Store {
      */
     Upload upload(String name) throws IOException;
 
+    /**
+     * Starts rewriting a small object that may already exist, such as a backup's sidecar when a
+     * verification is recorded in it: like {@link #upload(String)}, but {@link Upload#commit()}
+     * replaces the object atomically, so that readers see the old bytes or the new ones, never
+     * neither and never a mix. Only objects of a few KiB are written this way.
+     *
+     * <p>The default throws {@link UnsupportedOperationException}; on such a store the core keeps
+     * no verification records (verifications still run and are reported).
+     */
+    default Upload replace(String name) throws IOException {
+        throw new UnsupportedOperationException(description() + " cannot replace objects");
+    }
+
     /** Streams a committed object. Throws {@link java.nio.file.NoSuchFileException} when absent. */
     InputStream open(String name) throws IOException;
 

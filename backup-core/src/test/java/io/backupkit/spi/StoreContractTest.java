@@ -191,6 +191,34 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    public void replaceRewritesAnExistingObjectOrCreatesIt() throws Exception {
+        write(store, "side.json", "old".getBytes(StandardCharsets.UTF_8));
+        try (Store.Upload upload = store.replace("side.json")) {
+            upload.stream().write("new and longer".getBytes(StandardCharsets.UTF_8));
+            // Until the commit, readers still see the old object.
+            assertThat(read(store, "side.json")).isEqualTo("old".getBytes(StandardCharsets.UTF_8));
+            upload.commit();
+        }
+        assertThat(read(store, "side.json")).isEqualTo("new and longer".getBytes(StandardCharsets.UTF_8));
+        try (Store.Upload upload = store.replace("fresh.json")) {
+            upload.stream().write(new byte[] {7});
+            upload.commit();
+        }
+        assertThat(store.list()).containsExactly("fresh.json", "side.json");
+    }
+
+    @Test
+    public void anAbortedReplaceKeepsTheOriginal() throws Exception {
+        write(store, "side.json", "old".getBytes(StandardCharsets.UTF_8));
+        try (Store.Upload upload = store.replace("side.json")) {
+            upload.stream().write("half".getBytes(StandardCharsets.UTF_8));
+            upload.abort();
+        }
+        assertThat(store.list()).containsExactly("side.json");
+        assertThat(read(store, "side.json")).isEqualTo("old".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
     public void deleteRemovesAndDeletingAbsentIsFine() throws Exception {
         write(store, "keep", new byte[] {1});
         write(store, "drop", new byte[] {2});

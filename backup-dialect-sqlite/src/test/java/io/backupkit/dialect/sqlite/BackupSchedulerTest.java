@@ -403,6 +403,30 @@ class BackupSchedulerTest {
     }
 
     @Test
+    void eachNewBackupIsCopiedToTheExtraStoresAndAFailedCopyIsAnIncident() throws Exception {
+        BackupService service = service();
+        LocalFolderStore offsite = LocalFolderStore.at(dir.resolve("offsite"));
+        LocalFolderStore brokenFolder = LocalFolderStore.at(dir.resolve("broken"));
+        io.backupkit.spi.Store broken = new io.backupkit.testing.FailingStore(brokenFolder, 100); // fails after 100 bytes
+        BackupScheduler scheduler = builder().service(service).every(Duration.ofHours(1))
+                .copyTo(offsite, broken).build();
+
+        BackupManifest manifest = scheduler.runNow();
+
+        assertThat(io.backupkit.BackupCatalog.of(offsite).list()).extracting(BackupInfo::id).containsExactly(manifest.id());
+        assertThat(io.backupkit.BackupCatalog.of(offsite).verify(manifest.id()).ok()).isTrue();
+        assertThat(service.list()).extracting(BackupInfo::id).containsExactly(manifest.id());
+        io.backupkit.BackupStatus status = service.status();
+        assertThat(status.incidents()).anySatisfy(incident -> {
+            assertThat(incident.kind()).isEqualTo(io.backupkit.BackupStatus.Incident.Kind.COPY_FAILED);
+            assertThat(incident.message()).contains(manifest.id(), "could not be copied");
+        });
+        assertThat(status.lastFailure()).contains("could not be copied");
+        assertThat(io.backupkit.BackupCatalog.of(brokenFolder).list()).as("nothing listed where the copy failed").isEmpty();
+        scheduler.close();
+    }
+
+    @Test
     void closeWaitsForTheRunningBackupAndLeavesNothingPartial() throws Exception {
         CountDownLatch writing = new CountDownLatch(1);
         AtomicReference<Instant> done = new AtomicReference<>();

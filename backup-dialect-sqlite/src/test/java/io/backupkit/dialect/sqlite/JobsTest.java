@@ -178,6 +178,24 @@ class JobsTest {
         assertThat(RestoreTestKit.filesIn(storeDir)).as("no archive, sidecar or temporary file").isEmpty();
         assertThat(RestoreTestKit.filesIn(temp)).isEmpty();
         assertThat(job.cancel()).as("a finished job cannot be cancelled").isFalse();
+        assertThat(service.status().lastFailure()).as("a cancellation is no failure").isNull();
+        assertThat(service.status().incidents()).isEmpty();
+    }
+
+    @Test
+    void aBackupCannotBeCancelledOnceItCommits() throws Exception {
+        BackupService service = service();
+        AtomicReference<Boolean> cancelAtCommit = new AtomicReference<>();
+        Job<BackupManifest> job = service.startBackup(ADMIN, BackupRequest.defaults());
+        job.subscribe(j -> {
+            if (j.progress().phase() == Phase.COMMIT && cancelAtCommit.get() == null) {
+                cancelAtCommit.set(j.cancel());
+            }
+        });
+        assertThat(job.await(WAIT)).isTrue();
+        assertThat(cancelAtCommit.get()).isFalse();
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(service.list()).extracting(b -> b.id()).containsExactly(job.result().orElseThrow().id());
     }
 
     @Test
@@ -215,6 +233,7 @@ class JobsTest {
         }
         assertThat(FaultTestKit.queryLong(db, "SELECT count(*) FROM tickets")).isEqualTo(ROWS / 2);
         assertThat(RestoreTestKit.filesIn(storeDir)).hasSize(2);
+        assertThat(service.status().incidents()).as("cancellations are no incidents").isEmpty();
     }
 
     @Test

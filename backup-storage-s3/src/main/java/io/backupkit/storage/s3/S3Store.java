@@ -399,7 +399,16 @@ public final class S3Store implements Store, AutoCloseable {
         if (exists(name, key)) {
             throw alreadyExists(name);
         }
-        return new S3Upload(name, key);
+        return new S3Upload(name, key, false);
+    }
+
+    /**
+     * Rewrites a small object (a sidecar) with one plain {@code PutObject}, which S3 applies
+     * atomically: readers see the old object or the new one.
+     */
+    @Override
+    public Upload replace(String name) throws IOException {
+        return new S3Upload(name, key(name), true);
     }
 
     @Override
@@ -668,10 +677,12 @@ public final class S3Store implements Store, AutoCloseable {
         private String uploadId;
         private byte[] buffer = new byte[Math.min(INITIAL_BUFFER_SIZE, partSize)];
         private int count;
+        private final boolean replace;
 
-        S3Upload(String name, String key) {
+        S3Upload(String name, String key, boolean replace) {
             this.name = name;
             this.key = key;
+            this.replace = replace;
         }
 
         @Override
@@ -710,12 +721,12 @@ public final class S3Store implements Store, AutoCloseable {
         }
 
         private void putWhole() throws IOException {
-            if (exists(name, key)) {
+            if (!replace && exists(name, key)) {
                 throw alreadyExists(name);
             }
             PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(bucket).key(key)
                     .contentLength((long) count).contentType(CONTENT_TYPE);
-            if (conditionalWrites) {
+            if (conditionalWrites && !replace) {
                 request.ifNoneMatch("*");
             }
             if (sse != null) {
@@ -755,6 +766,10 @@ public final class S3Store implements Store, AutoCloseable {
         }
 
         private void completeMultipart() throws IOException {
+            if (replace) {
+                throw new IOException("'" + name + "' is too large to be replaced in " + description
+                        + "; only objects smaller than one part are");
+            }
             if (exists(name, key)) {
                 throw alreadyExists(name);
             }
