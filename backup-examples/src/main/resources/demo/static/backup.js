@@ -52,7 +52,7 @@
   function verifiedCell(b) {
     if (!b.verified) { return '<span class="muted">Non vérifiée</span>'; }
     return b.verified.ok ? '<span class="badge ok" title="' + esc(fmtDate(b.verified.at)) + '">✓ Vérifiée</span>'
-      : '<span class="badge bad" title="' + esc(b.verified.problems.join('\n')) + '">✗ Problème</span>';
+      : '<span class="badge bad" title="' + esc(b.verified.problem || '') + '">✗ Problème</span>';
   }
 
   async function refreshList() {

@@ -10,7 +10,6 @@ import io.backupkit.BackupException;
 import io.backupkit.BackupInfo;
 import io.backupkit.BackupManifest;
 import io.backupkit.BackupRequest;
-import io.backupkit.BackupScheduler;
 import io.backupkit.BackupService;
 import io.backupkit.LimitExceededException;
 import io.backupkit.Operation;
@@ -41,7 +40,6 @@ final class BackupRoutes {
     static final String CONFIRMATION = "RESTAURER";
 
     private final BackupService backups;
-    private final BackupScheduler scheduler;
     private final Supplier<RestoreOptions> restoreOptions;
     private final BackupViews views;
 
@@ -49,18 +47,16 @@ final class BackupRoutes {
      * @param backups        the service reading with the age identity (verify, preview, restore need it)
      * @param restoreOptions options with the pool's write gate, for full restores and undo
      */
-    BackupRoutes(BackupService backups, BackupScheduler scheduler, Supplier<RestoreOptions> restoreOptions,
+    BackupRoutes(BackupService backups, Supplier<RestoreOptions> restoreOptions,
                  BackupViews views) {
         this.backups = backups;
-        this.scheduler = scheduler;
         this.restoreOptions = restoreOptions;
         this.views = views;
     }
 
     void register(RoutesConfig r) {
         r.get("/api/admin/backup/status", ctx ->
-                ctx.json(views.status(backups.status(actor(ctx)), scheduler == null ? null
-                        : scheduler.nextRun().orElse(null), backups.jobs())));
+                ctx.json(views.status(backups.status(actor(ctx)), backups.jobs())));
 
         r.get("/api/admin/backups", ctx -> ctx.json(views.list(backups.list(actor(ctx)))));
 
@@ -83,8 +79,7 @@ final class BackupRoutes {
 
         r.post("/api/admin/backups/{id}/verify", ctx -> {
             VerifyDepth depth = "quick".equals(ctx.queryParam("depth")) ? VerifyDepth.QUICK : VerifyDepth.DEEP;
-            ctx.status(HttpStatus.ACCEPTED).json(views.job(views.watchVerification(
-                    backups.startVerify(actor(ctx), ctx.pathParam("id"), depth))));
+            ctx.status(HttpStatus.ACCEPTED).json(views.job(backups.startVerify(actor(ctx), ctx.pathParam("id"), depth)));
         });
 
         r.post("/api/admin/backups/{id}/preview", ctx ->

@@ -18,19 +18,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
-/**
- * The JSON shapes of the backup API, and the demo's memory of which backups were verified (the
- * library's listing does not record verification yet).
- */
+/** The JSON shapes of the backup API. */
 final class BackupViews {
 
-    /** The last verification of a backup in this process. */
-    record Verification(boolean ok, Instant at, List<String> problems, String depth) {
-    }
-
-    private final Map<String, Verification> verified = new ConcurrentHashMap<>();
     private final DemoKeys keys;
     private final String schedule;
 
@@ -39,18 +30,7 @@ final class BackupViews {
         this.schedule = schedule;
     }
 
-    /** Remembers the outcome of a verification job when it ends, for the list's "Vérifiée" column. */
-    Job<VerificationResult> watchVerification(Job<VerificationResult> job) {
-        job.subscribe(j -> {
-            if (j.state() == JobState.SUCCEEDED) {
-                j.result().ifPresent(r -> verified.put(r.id(), new Verification(r.ok(), Instant.now(), r.problems(),
-                        "DEEP")));
-            }
-        });
-        return job;
-    }
-
-    Map<String, Object> status(BackupStatus s, Instant nextRun, List<Job<?>> jobs) {
+    Map<String, Object> status(BackupStatus s, List<Job<?>> jobs) {
         Job<?> active = jobs.stream().filter(j -> !j.state().isFinal()).findFirst().orElse(null);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("lastBackup", s.lastBackup() == null ? null : info(s.lastBackup()));
@@ -59,7 +39,8 @@ final class BackupViews {
         m.put("storeBytes", s.storeBytes());
         m.put("lastFailure", s.lastFailure());
         m.put("lastFailureAt", s.lastFailureAt());
-        m.put("nextRun", nextRun);
+        m.put("nextRun", s.nextRun());
+        m.put("incidents", s.incidents());
         m.put("schedule", schedule);
         m.put("activeJob", active == null ? null : job(active));
         m.put("keys", Map.of(
@@ -86,7 +67,7 @@ final class BackupViews {
         m.put("totalRows", b.totalRows());
         m.put("encrypted", b.encrypted());
         m.put("labels", b.labels());
-        m.put("verified", verified.get(b.id()));
+        m.put("verified", b.verification());
         return m;
     }
 

@@ -166,7 +166,7 @@ public final class DemoServer implements AutoCloseable {
         BackupViews views = new BackupViews(keys, config.backupEvery() == null ? null
                 : "toutes les " + config.backupEvery().toHours() + " h");
         HikariWriteGate gate = HikariWriteGate.of(pool);
-        BackupRoutes backupRoutes = new BackupRoutes(backups, scheduler,
+        BackupRoutes backupRoutes = new BackupRoutes(backups,
                 () -> RestoreOptions.builder().writeGate(gate).maxWritePause(Duration.ofSeconds(2)).build(), views);
         // -------------------------------------------------------------------------------------
 

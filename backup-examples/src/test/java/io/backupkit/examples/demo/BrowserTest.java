@@ -107,6 +107,12 @@ class BrowserTest {
             assertThat(rows().get(0).getText()).contains("manuelle").containsPattern("\\d+(\\.\\d)? (o|Ko|Mo)");
             wait.until(d -> !d.findElement(By.id("bk-last")).getText().equals("Aucune")
                     && !d.findElement(By.id("bk-last")).getText().equals("—"));
+            assertThat(driver.findElement(By.id("bk-next")).getText()).contains("toutes les 6 h");
+
+            // Verify it (deep): the row says so, from the record the library keeps in the sidecar.
+            assertThat(rows().get(0).getText()).contains("Non vérifiée");
+            rows().get(0).findElement(By.cssSelector("button[data-act=verify]")).click();
+            wait.until(d -> rows().size() == 1 && rows().get(0).getText().contains("✓ Vérifiée"));
 
             // Preview: one line of summary and a row per table.
             rows().get(0).findElement(By.cssSelector("button[data-act=preview]")).click();
