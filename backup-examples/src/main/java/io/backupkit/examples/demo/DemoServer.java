@@ -195,6 +195,14 @@ public final class DemoServer implements AutoCloseable {
         c.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
         c.jetty.multipartConfig.maxFileSize(largest, SizeUnit.BYTES);
         c.jetty.multipartConfig.maxTotalRequestSize(largest + BackupRoutes.UPLOAD_OVERHEAD, SizeUnit.BYTES);
+        c.routes.before(ctx -> {
+            // No framing, no inline script, nothing from elsewhere.
+            ctx.header("X-Frame-Options", "DENY");
+            ctx.header("X-Content-Type-Options", "nosniff");
+            ctx.header("Referrer-Policy", "same-origin");
+            ctx.header("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' "
+                    + "'unsafe-inline'; img-src 'self'; media-src 'self'; frame-ancestors 'none'; form-action 'self'");
+        });
         c.routes.before(ctx -> authenticate(ctx, sessions));
         appRoutes.register(c.routes);
         backupRoutes.register(c.routes);
