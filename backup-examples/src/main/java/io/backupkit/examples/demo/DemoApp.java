@@ -72,6 +72,7 @@ public final class DemoApp {
             return p;
         } catch (NumberFormatException e) {
             System.err.println("--port must be a number from 0 to 65535, not " + s);
+            usage();
             System.exit(2);
             return -1;
         }
