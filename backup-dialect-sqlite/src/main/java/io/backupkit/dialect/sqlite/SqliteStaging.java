@@ -53,6 +53,8 @@ final class SqliteStaging implements Staging {
     /** Prepared INSERTs by table and column list, then by the mask of columns bound as raw TEXT. */
     private final Map<List<String>, Map<Integer, PreparedStatement>> inserts = new HashMap<>();
     private Connection connection;
+    /** Runs the inserts beside the parsing; the connection belongs to it until {@link #complete()}. */
+    private final InsertThread writer;
     private SqliteFinishParser.Finish finish;
     private boolean swapped;
 
@@ -72,9 +74,11 @@ final class SqliteStaging implements Staging {
             s.execute("PRAGMA foreign_keys = OFF");
             s.execute("BEGIN");
         } catch (SQLException | RuntimeException e) {
+            writer = null;
             close();
             throw e;
         }
+        writer = new InsertThread("backupkit-staging-insert-" + path.getFileName());
     }
 
     /** The manifest's page size: a power of two from 512 to 65536, parsed into a number before it reaches a PRAGMA. */
@@ -96,7 +100,10 @@ final class SqliteStaging implements Staging {
     @Override
     public void load(ManifestEntry entry, InputStream content) throws Exception {
         switch (entry.kind()) {
-            case SCHEMA, POST_DATA -> executeSchema(entry, content);
+            case SCHEMA, POST_DATA -> {
+                writer.drain(); // the rows before it are in; the statements run on this thread
+                executeSchema(entry, content);
+            }
             case DATA -> loadData(entry, content);
             case FINISH -> finish = new SqliteFinishParser(entry.name()).parse(content);
             default -> throw new InvalidArchiveException("entry '" + entry.name() + "' has unknown kind " + entry.kind());
@@ -127,7 +134,7 @@ final class SqliteStaging implements Staging {
         }
     }
 
-    private void loadData(ManifestEntry entry, InputStream content) throws IOException, SQLException {
+    private void loadData(ManifestEntry entry, InputStream content) throws Exception {
         SqliteInsertParser parser = new SqliteInsertParser(columns, entry.name());
         long rows = parser.parse(content, (table, names, values) -> {
             if (!table.equals(entry.table())) {
@@ -139,14 +146,21 @@ final class SqliteStaging implements Staging {
             }
             if (!hasRawText(values)) {
                 if (pending == null || pending.names != names) {
-                    pending = new RowBatch(table, names);
+                    pending = new RowBatch(table, names, entry.name());
                 }
                 pending.add(values);
             } else {
                 if (pending != null) {
                     pending.flush();
                 }
-                bind(insertFor(table, names, values), values, 0).executeUpdate();
+                String entryName = entry.name();
+                writer.submit(() -> {
+                    try {
+                        bind(insertFor(table, names, values), values, 0).executeUpdate();
+                    } catch (SQLException e) {
+                        throw InsertThread.inEntry(entryName, e);
+                    }
+                });
             }
         });
         if (pending != null) {
@@ -176,41 +190,56 @@ final class SqliteStaging implements Staging {
     private final class RowBatch {
         private final String table;
         private final List<String> names;
+        private final String entry;
         private final int capacity;
         private final Object[][] rows;
         private int size;
 
-        RowBatch(String table, List<String> names) {
+        RowBatch(String table, List<String> names, String entry) {
             this.table = table;
             this.names = names;
+            this.entry = entry;
             this.capacity = Math.max(1, Math.min(64, 30_000 / Math.max(1, names.size())));
             this.rows = new Object[capacity][];
         }
 
-        void add(Object[] values) throws SQLException {
+        void add(Object[] values) throws Exception {
             rows[size++] = values;
             if (size == capacity) {
                 flush();
             }
         }
 
-        void flush() throws SQLException {
+        /** Hands the rows to the insert thread. */
+        void flush() throws Exception {
             if (size == 0) {
                 return;
             }
-            if (size == capacity) {
+            Object[][] batch = java.util.Arrays.copyOf(rows, size);
+            java.util.Arrays.fill(rows, 0, size, null);
+            size = 0;
+            writer.submit(() -> {
+                try {
+                    insert(batch);
+                } catch (SQLException e) {
+                    throw InsertThread.inEntry(entry, e);
+                }
+            });
+        }
+
+        /** On the insert thread: one multi-row INSERT for a full batch, single-row INSERTs for a partial one. */
+        private void insert(Object[][] batch) throws SQLException {
+            if (batch.length == capacity) {
                 PreparedStatement ps = multiRowInsert(table, names, capacity);
-                for (int r = 0; r < size; r++) {
-                    bind(ps, rows[r], r * names.size());
+                for (int r = 0; r < batch.length; r++) {
+                    bind(ps, batch[r], r * names.size());
                 }
                 ps.executeUpdate();
             } else {
-                for (int r = 0; r < size; r++) {
-                    bind(insertFor(table, names, rows[r]), rows[r], 0).executeUpdate();
+                for (Object[] row : batch) {
+                    bind(insertFor(table, names, row), row, 0).executeUpdate();
                 }
             }
-            java.util.Arrays.fill(rows, 0, size, null);
-            size = 0;
         }
     }
 
@@ -328,7 +357,9 @@ final class SqliteStaging implements Staging {
     }
 
     @Override
-    public List<String> complete() throws SQLException, IOException {
+    public List<String> complete() throws Exception {
+        writer.drain();
+        writer.close();
         List<String> problems = new ArrayList<>();
         try (Statement s = connection.createStatement()) {
             if (finish != null) {
@@ -682,6 +713,9 @@ final class SqliteStaging implements Staging {
     }
 
     private void closeConnection() throws SQLException {
+        if (writer != null) {
+            writer.close(); // waits for the insert running now, drops the queued ones
+        }
         if (connection != null) {
             try {
                 for (Map<Integer, PreparedStatement> byMask : inserts.values()) {
