@@ -127,6 +127,36 @@ public final class DemoClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray())));
     }
 
+    /**
+     * Sends only the headers of a POST that declares {@code contentLength} body bytes, as this
+     * session, and returns the status the server answers with before any byte of the body.
+     */
+    public int postHeadersOnly(String path, String contentType, long contentLength) throws IOException {
+        URI uri = URI.create(base + path);
+        StringBuilder cookies = new StringBuilder();
+        for (java.net.HttpCookie c : cookies().getCookieStore().get(uri)) {
+            cookies.append(cookies.length() == 0 ? "" : "; ").append(c.getName()).append('=').append(c.getValue());
+        }
+        try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(30_000);
+            String head = "POST " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                    + "\r\nCookie: " + cookies + "\r\nX-CSRF-Token: " + csrf + "\r\nContent-Type: " + contentType
+                    + "\r\nContent-Length: " + contentLength + "\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine();
+            if (status == null || !status.startsWith("HTTP/1.1 ")) {
+                throw new IOException("no HTTP status line: " + status);
+            }
+            return Integer.parseInt(status.substring(9, 12));
+        }
+    }
+
+    private CookieManager cookies() {
+        return (CookieManager) http.cookieHandler().orElseThrow();
+    }
+
     /** Sends with the CSRF header, as the page's scripts do. */
     private Response send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(request.header("X-CSRF-Token", csrf).timeout(Duration.ofSeconds(60)).build(),

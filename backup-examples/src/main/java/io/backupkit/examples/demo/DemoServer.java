@@ -221,6 +221,8 @@ public final class DemoServer implements AutoCloseable {
             fail(ctx, 429, "rate_limited", "Trop de demandes : réessayez dans " + humanWait(seconds) + ". ("
                     + e.getMessage() + ")");
         });
+        // The library's argument checks (a label too long, a malformed backup id) name what is wrong.
+        c.routes.exception(IllegalArgumentException.class, (e, ctx) -> fail(ctx, 400, "bad_request", e.getMessage()));
         c.routes.exception(HttpResponseException.class, (e, ctx) ->
                 fail(ctx, e.getStatus(), e.getStatus() == 413 ? "too_large" : "http_" + e.getStatus(), e.getMessage()));
         c.routes.exception(Exception.class, (e, ctx) -> {

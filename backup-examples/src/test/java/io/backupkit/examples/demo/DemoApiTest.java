@@ -173,6 +173,11 @@ class DemoApiTest {
         DemoClient.Response refused = admin.postJson("/api/admin/backups/" + id + "/restore", Map.of("confirm", "oui"));
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.json().get("code").asText()).isEqualTo("confirmation_required");
+        DemoClient.Response badLabel = admin.post("/api/admin/backups?label=" + "x".repeat(201));
+        assertThat(badLabel.status()).as(badLabel.body()).isEqualTo(400);
+        assertThat(badLabel.json().get("code").asText()).isEqualTo("bad_request");
+        DemoClient.Response badId = admin.post("/api/admin/backups/..%2F..%2Fapp.db/preview");
+        assertThat(badId.status()).as(badId.body()).isIn(400, 404);
         DemoClient.Response missing = admin.post("/api/admin/backups/20260101T000000000Z-abcdef/preview");
         assertThat(missing.status()).isEqualTo(404);
         assertThat(missing.json().get("code").asText()).isEqualTo("not_found");
@@ -275,12 +280,9 @@ class DemoApiTest {
                             bytes.length > 0 ? bytes : new byte[8192])));
             assertThat(declared.status()).as(declared.body()).isEqualTo(413);
             assertThat(declared.json().get("code").asText()).isEqualTo("too_large");
-            // A request far over the cap: refused from its length, before any part is parsed.
-            DemoClient.Response huge = admin.postFiles("/api/admin/backups/upload", Map.of(
-                    "sidecar", new DemoClient.Part(id + ".json", "application/json", sidecar),
-                    "archive", new DemoClient.Part(id + ".tar.zst.age", "application/octet-stream",
-                            new byte[(int) (DemoServer.Config.DEFAULT_MAX_UPLOAD >> 6) + (2 << 20)])));
-            assertThat(huge.status()).as(huge.body()).isEqualTo(413);
+            // A request far over the cap: refused from its declared length, before any byte is read.
+            assertThat(admin.postHeadersOnly("/api/admin/backups/upload", "multipart/form-data; boundary=x",
+                    5L << 30)).isEqualTo(413);
             assertThat(admin.get("/api/admin/backups").json()).isEmpty();
         }
     }
