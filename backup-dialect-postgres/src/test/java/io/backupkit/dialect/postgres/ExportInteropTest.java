@@ -1,0 +1,35 @@
+package io.backupkit.dialect.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.backupkit.BackupManifest;
+import io.backupkit.BackupService;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The exported plain SQL loads with the real {@code psql -v ON_ERROR_STOP=1} into an identical database. */
+class ExportInteropTest {
+
+    @TempDir
+    Path store;
+
+    @Test
+    void tortureSchemaExportLoadsWithPsqlIntoAnIdenticalDatabase() throws Exception {
+        String source = PgTestKit.tortureDatabase();
+        try (HikariDataSource pool = PgTestServer.pool(source)) {
+            BackupService service = PgTestKit.service(pool, store, new PostgresDialect());
+            BackupManifest manifest = service.backup();
+            assertThat(manifest.source().dialect()).isEqualTo("postgresql");
+            assertThat(manifest.warnings()).isEmpty();
+            byte[] script = PgTestKit.export(service, manifest.id());
+            java.nio.file.Files.write(Path.of(System.getProperty("java.io.tmpdir"), "torture-export.sql"), script);
+            String target = PgTestServer.newDatabase("psqlload");
+            PgCli.psql(target, script);
+            assertThat(PgCli.schemaDump(target, "public")).isEqualTo(PgCli.schemaDump(source, "public"));
+            assertThat(PgTestKit.content(target, "public")).isEqualTo(PgTestKit.content(source, "public"))
+                    .containsKey("table types").containsEntry("sequence types_id_seq", "42 true");
+        }
+    }
+}
