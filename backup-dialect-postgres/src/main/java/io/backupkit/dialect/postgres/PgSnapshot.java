@@ -66,6 +66,7 @@ final class PgSnapshot implements Snapshot {
         }
         PgCatalog catalog = new PgCatalog(connection, schema);
         this.model = catalog.read();
+        refuseWhatRestoreWouldRefuse(model);
         this.kinds = catalog.columnKinds();
         this.info = new SnapshotInfo(version, at, Map.of("schema", schema, "server_version", version),
                 catalog.warnings());
@@ -88,6 +89,30 @@ final class PgSnapshot implements Snapshot {
                         + " for longer than the lock timeout of " + options.lockTimeout().toMillis() + " ms", e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Runs the restore's own checks on the schema now, so that a backup that could never be
+     * restored fails at once, naming the object, instead of on the day it is needed.
+     */
+    private static void refuseWhatRestoreWouldRefuse(SchemaModel model) {
+        java.util.Set<String> tables = new java.util.HashSet<>();
+        model.tables().forEach(t -> tables.add(t.name()));
+        PgSchemaValidator validator = new PgSchemaValidator(tables, "the database's schema");
+        for (var phase : List.of(
+                Map.entry(io.backupkit.ManifestEntry.Kind.SCHEMA, model.preData()),
+                Map.entry(io.backupkit.ManifestEntry.Kind.POST_DATA, model.postData()),
+                Map.entry(io.backupkit.ManifestEntry.Kind.FINISH, model.finish()))) {
+            for (var s : phase.getValue()) {
+                try {
+                    validator.validate(new io.backupkit.SchemaObject(phase.getKey(), s.type(), s.name(), s.table(),
+                            s.sql()));
+                } catch (io.backupkit.InvalidArchiveException e) {
+                    throw new io.backupkit.UnsupportedDatabaseException(e.getMessage()
+                            + "; a restore would refuse this backup, so it is not taken");
+                }
+            }
         }
     }
 

@@ -53,7 +53,7 @@ final class PgCli {
     /** {@code pg_dump --schema-only} of one schema, without the lines that name the dump's database. */
     static String schemaDump(String database, String schema) {
         String dump = run(new byte[0], tool("pg_dump").toString(), "--schema-only", "--no-owner", "--no-privileges",
-                "-n", schema, "-h", "127.0.0.1", "-p", String.valueOf(PgTestServer.port()), "-U", "postgres", database);
+                "-n", "\"" + schema + "\"", "-h", "127.0.0.1", "-p", String.valueOf(PgTestServer.port()), "-U", "postgres", database);
         List<String> kept = new ArrayList<>();
         for (String line : dump.split("\n", -1)) {
             if (!line.startsWith("\\restrict") && !line.startsWith("\\unrestrict") && !line.startsWith("-- Dumped") && !line.startsWith("-- Started") && !line.startsWith("-- Completed")) {
