@@ -2,7 +2,6 @@ package io.backupkit.dialect.postgres;
 
 import io.backupkit.spi.RowCursor;
 import io.backupkit.spi.TableModel;
-import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -20,7 +19,7 @@ final class PgCopyCursor implements RowCursor {
     private final PgCatalog.ColumnKind[] kinds;
     private final int[] starts;
     private final int[] ends;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    private final ByteSink out = new ByteSink(1024);
     private byte[] row;
 
     PgCopyCursor(CopyOut copy, TableModel table, PgCatalog.ColumnKind[] kinds) {

@@ -34,7 +34,7 @@ final class PgLiterals {
      *
      * @param bare true for integer columns, whose text is written without quotes
      */
-    static void copyFieldToLiteral(byte[] row, int from, int to, boolean bare, ByteArrayOutputStream out) {
+    static void copyFieldToLiteral(byte[] row, int from, int to, boolean bare, ByteSink out) {
         if (to - from == 2 && row[from] == '\\' && row[from + 1] == 'N') {
             out.write(NULL, 0, NULL.length);
             return;
@@ -62,10 +62,17 @@ final class PgLiterals {
             out.write('E');
         }
         out.write('\'');
+        int plain = from;
         for (int i = from; i < to; i++) {
             int b = row[i] & 0xff;
+            if (b != '\\' && b != '\'' && (b >= 0x20 || !escaped || b == '\n' || b == '\t')) {
+                continue;
+            }
+            out.write(row, plain, i - plain);
+            plain = i + 1;
             if (b == '\\') {
                 int next = row[++i];
+                plain = i + 1;
                 switch (next) {
                     case 'n' -> out.write('\n');
                     case 't' -> out.write('\t');
@@ -82,16 +89,15 @@ final class PgLiterals {
             } else if (b == '\'') {
                 out.write('\'');
                 out.write('\'');
-            } else if (escaped && b < 0x20 && b != '\n' && b != '\t') {
-                writeEscaped(out, b);
             } else {
-                out.write(b);
+                writeEscaped(out, b);
             }
         }
+        out.write(row, plain, to - plain);
         out.write('\'');
     }
 
-    private static void writeEscaped(ByteArrayOutputStream out, int control) {
+    private static void writeEscaped(ByteSink out, int control) {
         if (control == '\r') {
             out.write('\\');
             out.write('r');
@@ -167,7 +173,7 @@ final class PgLiterals {
             throw new IllegalArgumentException("PostgreSQL text cannot hold a NUL character");
         }
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(utf8.length + 3);
+        ByteSink out = new ByteSink(utf8.length + 3);
         boolean escaped = false;
         for (byte b : utf8) {
             if (b == '\\' || (b >= 0 && b < 0x20 && b != '\n' && b != '\t')) {
