@@ -203,6 +203,22 @@ final class PgInsertParser {
         int pending = 0; // continuation bytes still expected
         int lead = 0;
         while (true) {
+            if (pending == 0) {
+                // fast path: a run of plain printable ASCII goes out in one copy
+                int run = pos;
+                while (run < limit) {
+                    byte b = in[run];
+                    if (b < 0x20 || b == '\'' || b == '\\' || b == 0x7f) {
+                        break;
+                    }
+                    run++;
+                }
+                if (run > pos) {
+                    putAll(in, pos, run - pos);
+                    pos = run;
+                    continue;
+                }
+            }
             int c = next();
             if (c < 0) {
                 throw failAt("is an unterminated string");
@@ -332,6 +348,14 @@ final class PgInsertParser {
             out = java.util.Arrays.copyOf(out, out.length * 2);
         }
         out[outLength++] = (byte) b;
+    }
+
+    private void putAll(byte[] source, int from, int count) {
+        if (outLength + count > out.length) {
+            out = java.util.Arrays.copyOf(out, Math.max(out.length * 2, outLength + count));
+        }
+        System.arraycopy(source, from, out, outLength, count);
+        outLength += count;
     }
 
     private int peek() throws IOException {

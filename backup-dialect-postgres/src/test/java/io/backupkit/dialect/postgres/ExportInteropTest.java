@@ -24,12 +24,25 @@ class ExportInteropTest {
             assertThat(manifest.source().dialect()).isEqualTo("postgresql");
             assertThat(manifest.warnings()).isEmpty();
             byte[] script = PgTestKit.export(service, manifest.id());
-            java.nio.file.Files.write(Path.of(System.getProperty("java.io.tmpdir"), "torture-export.sql"), script);
             String target = PgTestServer.newDatabase("psqlload");
             PgCli.psql(target, script);
             assertThat(PgCli.schemaDump(target, "public")).isEqualTo(PgCli.schemaDump(source, "public"));
             assertThat(PgTestKit.content(target, "public")).isEqualTo(PgTestKit.content(source, "public"))
                     .containsKey("table types").containsEntry("sequence types_id_seq", "42 true");
+        }
+    }
+
+    @Test
+    void chinookExportLoadsWithPsqlIntoAnIdenticalDatabase() throws Exception {
+        String source = PgTestKit.chinookDatabase();
+        try (HikariDataSource pool = PgTestServer.pool(source)) {
+            BackupService service = PgTestKit.service(pool, store, new PostgresDialect());
+            BackupManifest manifest = service.backup();
+            assertThat(manifest.totalRows()).isEqualTo(15_607);
+            String target = PgTestServer.newDatabase("chinook_psql");
+            PgCli.psql(target, PgTestKit.export(service, manifest.id()));
+            assertThat(PgCli.schemaDump(target, "public")).isEqualTo(PgCli.schemaDump(source, "public"));
+            assertThat(PgTestKit.content(target, "public")).isEqualTo(PgTestKit.content(source, "public"));
         }
     }
 }

@@ -80,7 +80,7 @@ class HostileArchiveTest {
             s.execute("DELETE FROM tickets WHERE id > 450");
             s.execute("UPDATE users SET name = 'changed' WHERE id = 7");
         }
-        liveDump = PgCli.schemaDump(db, "public");
+        liveDump = PgTestKit.catalogIdentity(db, "public");
         liveContent = PgTestKit.content(db, "public");
         schemas = RestoreRoundTripTest.schemas(pool);
         listing = service.list().stream().map(BackupInfo::id).toList();
@@ -193,7 +193,7 @@ class HostileArchiveTest {
     }
 
     private void assertNothingChanged() throws Exception {
-        assertThat(PgCli.schemaDump(db, "public")).isEqualTo(liveDump);
+        assertThat(PgTestKit.catalogIdentity(db, "public")).isEqualTo(liveDump);
         assertThat(PgTestKit.content(db, "public")).isEqualTo(liveContent);
         assertThat(RestoreRoundTripTest.schemas(pool)).as("schemas").isEqualTo(schemas);
         assertThat(service.list().stream().map(BackupInfo::id).toList()).as("backups listed").isEqualTo(listing);
@@ -349,10 +349,10 @@ class HostileArchiveTest {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE FUNCTION touch() RETURNS integer LANGUAGE sql AS 'SELECT 1'");
         }
-        liveDump = PgCli.schemaDump(db, "public");
+        liveDump = PgTestKit.catalogIdentity(db, "public");
         Throwable thrown = catchThrowable(() -> service.restore(id, RestoreOptions.builder().build()));
         assertThat(thrown).isInstanceOf(BackupException.class).hasMessageContaining("function touch");
-        assertThat(PgCli.schemaDump(db, "public")).isEqualTo(liveDump);
+        assertThat(PgTestKit.catalogIdentity(db, "public")).isEqualTo(liveDump);
         assertThat(PgTestKit.content(db, "public")).isEqualTo(liveContent);
         assertThat(RestoreRoundTripTest.schemas(pool)).isEqualTo(schemas);
     }

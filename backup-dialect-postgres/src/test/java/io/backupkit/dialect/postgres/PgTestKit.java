@@ -67,6 +67,29 @@ final class PgTestKit {
         return DriverManager.getConnection(PgTestServer.url(database));
     }
 
+    /**
+     * The identity of every object in a schema (relations, constraints, types with their OIDs and
+     * definitions): equal before and after only when nothing was dropped, recreated or altered.
+     */
+    static String catalogIdentity(String database, String schema) throws SQLException {
+        try (Connection c = connect(database); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("""
+                     SELECT coalesce(string_agg(x, E'\n' ORDER BY x), '') FROM (
+                       SELECT c.oid || ' ' || c.relname || ' ' || c.relkind || ' ' || c.relfilenode AS x
+                       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '%1$s'
+                       UNION ALL
+                       SELECT k.oid || ' ' || k.conname || ' ' || pg_get_constraintdef(k.oid) FROM pg_constraint k
+                       JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname = '%1$s'
+                       UNION ALL
+                       SELECT t.oid || ' ' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                       WHERE n.nspname = '%1$s'
+                       UNION ALL
+                       SELECT n.oid || ' schema ' || n.nspname FROM pg_namespace n) q""".formatted(schema))) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     /** Every table's rows as exact text, ordered, plus every sequence's state, for one schema. */
     static Map<String, String> content(String database, String schema) throws SQLException {
         Map<String, String> out = new LinkedHashMap<>();
