@@ -192,6 +192,17 @@ public final class BackupCatalog {
      * deleted afterwards.
      */
     public VerificationResult verify(String id, VerifyDepth depth) {
+        return verify(id, depth, null);
+    }
+
+    /**
+     * Like {@link #verify(String, VerifyDepth)}, with the database a dialect may build its scratch
+     * copy in: a server database such as PostgreSQL rebuilds the backup there, in a transaction
+     * that is rolled back; a file database such as SQLite still uses a temporary file.
+     *
+     * @param database the database the backups come from, or {@code null} when there is none
+     */
+    public VerificationResult verify(String id, VerifyDepth depth, javax.sql.DataSource database) {
         VerificationResult quick = verify(id);
         if (depth == VerifyDepth.QUICK || !quick.ok()) {
             return quick;
@@ -205,7 +216,7 @@ public final class BackupCatalog {
         List<String> problems = new ArrayList<>();
         try {
             restorer.validateSchema(manifest);
-            try (io.backupkit.spi.Staging staging = restorer.openStaging(null, manifest, false,
+            try (io.backupkit.spi.Staging staging = restorer.openStaging(database, manifest, false,
                     java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
                 forEachEntry(id, manifest, staging::load);
                 problems.addAll(staging.complete());

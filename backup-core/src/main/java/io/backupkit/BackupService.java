@@ -152,7 +152,7 @@ public final class BackupService {
 
     /** Checks a stored backup at the given depth; {@link VerifyDepth#DEEP} rebuilds it into a scratch database. */
     public VerificationResult verify(String id, VerifyDepth depth) {
-        return catalog.verify(id, depth);
+        return catalog.verify(id, depth, config.dataSource());
     }
 
     /** Writes one plain SQL script that rebuilds the backed-up database. */

@@ -111,6 +111,11 @@ final class PgCatalog {
                 new Check("composite and range types", "SELECT t.typname FROM pg_type t WHERE t.typnamespace" + nsFilter
                         + " AND (t.typtype = 'r' OR t.typtype = 'm' OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class"
                         + " WHERE oid = t.typrelid) = 'c')) ORDER BY 1"),
+                new Check("views with options (security_barrier, check_option), restored without them",
+                        "SELECT relname FROM pg_class WHERE relkind = 'v' AND reloptions IS NOT NULL AND relnamespace"
+                                + nsFilter + " ORDER BY 1"),
+                new Check("unlogged tables, restored as ordinary tables", "SELECT relname FROM pg_class WHERE relkind"
+                        + " = 'r' AND relpersistence = 'u' AND relnamespace" + nsFilter + " ORDER BY 1"),
                 new Check("rules", "SELECT r.rulename FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class"
                         + " WHERE c.relnamespace" + nsFilter + " AND c.relkind = 'r' ORDER BY 1"))) {
             List<String> names = strings(check.sql());

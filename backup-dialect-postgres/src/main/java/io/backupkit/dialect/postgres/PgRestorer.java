@@ -53,6 +53,10 @@ final class PgRestorer implements Restorer {
     @Override
     public Staging openStaging(DataSource live, BackupManifest manifest, boolean besideLive, Path tempDirectory)
             throws Exception {
+        if (live == null) {
+            throw new io.backupkit.BackupException("a PostgreSQL backup is rebuilt inside a PostgreSQL database: "
+                    + "verify it deeply with BackupService.verify(id, VerifyDepth.DEEP), which has one");
+        }
         return PgStaging.open(live, schema, manifest);
     }
 

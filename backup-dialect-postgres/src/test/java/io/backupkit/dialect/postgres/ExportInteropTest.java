@@ -29,6 +29,20 @@ class ExportInteropTest {
             assertThat(PgCli.schemaDump(target, "public")).isEqualTo(PgCli.schemaDump(source, "public"));
             assertThat(PgTestKit.content(target, "public")).isEqualTo(PgTestKit.content(source, "public"))
                     .containsKey("table types").containsEntry("sequence types_id_seq", "42 true");
+
+            // the archive's own entries, concatenated in name order, load the same way
+            java.io.ByteArrayOutputStream entries = new java.io.ByteArrayOutputStream();
+            String archive = service.info(manifest.id()).archiveName();
+            try (java.io.InputStream in = io.backupkit.LocalFolderStore.at(store).open(archive)) {
+                io.backupkit.internal.ArchiveReader.read(in, manifest.compression().algorithm(), (name, size, content) -> {
+                    if (name.startsWith("sql/")) {
+                        entries.writeBytes(content.readAllBytes());
+                    }
+                });
+            }
+            String fromEntries = PgTestServer.newDatabase("entries");
+            PgCli.psql(fromEntries, entries.toByteArray());
+            assertThat(PgTestKit.content(fromEntries, "public")).isEqualTo(PgTestKit.content(source, "public"));
         }
     }
 

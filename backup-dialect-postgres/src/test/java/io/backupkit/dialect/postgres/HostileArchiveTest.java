@@ -356,4 +356,19 @@ class HostileArchiveTest {
         assertThat(PgTestKit.content(db, "public")).isEqualTo(liveContent);
         assertThat(RestoreRoundTripTest.schemas(pool)).isEqualTo(schemas);
     }
+
+    @Test
+    void aLiveSchemaWithViewsElsewhereThatDependOnItIsNotReplaced() throws Exception {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA reports");
+            s.execute("CREATE VIEW reports.busy AS SELECT user_id, count(*) FROM public.tickets GROUP BY user_id");
+        }
+        liveDump = PgTestKit.catalogIdentity(db, "public");
+        schemas = RestoreRoundTripTest.schemas(pool);
+        Throwable thrown = catchThrowable(() -> service.restore(id, RestoreOptions.builder().build()));
+        assertThat(thrown).isInstanceOf(BackupException.class).hasMessageContaining("view reports.busy");
+        assertThat(PgTestKit.catalogIdentity(db, "public")).isEqualTo(liveDump);
+        assertThat(PgTestKit.catalogIdentity(db, "reports")).contains("busy");
+        assertThat(service.list().stream().map(BackupInfo::id).toList()).isEqualTo(listing);
+    }
 }

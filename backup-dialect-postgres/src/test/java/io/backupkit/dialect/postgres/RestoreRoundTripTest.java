@@ -31,6 +31,8 @@ class RestoreRoundTripTest {
             String schemaBefore = PgCli.schemaDump(db, "public");
             Map<String, String> before = PgTestKit.content(db, "public");
             BackupManifest manifest = service.backup();
+            assertThat(service.verify(manifest.id(), io.backupkit.VerifyDepth.DEEP).ok()).isTrue();
+            assertThat(schemas(pool)).noneMatch(n -> n.startsWith("backupkit_"));
 
             try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
                 s.execute("DELETE FROM types WHERE id = 2");
