@@ -448,13 +448,13 @@ final class PgStaging implements Staging {
         String old = "backupkit_old_" + Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
         long started = System.nanoTime();
         try (Statement s = connection.createStatement()) {
-            s.execute("SET LOCAL lock_timeout = " + Math.max(1, maxPause.toMillis()));
+            long deadline = started + maxPause.toNanos();
             if (exists) {
                 List<String> tables = new ArrayList<>(liveSchema().keySet());
                 if (!tables.isEmpty()) {
-                    s.execute("LOCK TABLE " + tables.stream().map(t -> PgLiterals.ident(liveSchema) + "."
-                            + PgLiterals.ident(t)).collect(Collectors.joining(", ")) + " IN ACCESS EXCLUSIVE MODE");
+                    lockAll(s, tables, deadline);
                 }
+                s.execute("SET LOCAL lock_timeout = " + Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
                 s.execute("ALTER SCHEMA " + PgLiterals.ident(liveSchema) + " RENAME TO " + PgLiterals.ident(old));
             }
             if (exists) {
@@ -466,7 +466,7 @@ final class PgStaging implements Staging {
             }
             connection.commit();
         } catch (SQLException e) {
-            if ("55P03".equals(e.getSQLState())) {
+            if ("55P03".equals(e.getSQLState()) || "40P01".equals(e.getSQLState())) {
                 throw new BackupException("the live tables stayed in use for longer than maxWritePause ("
                         + maxPause.toMillis() + " ms); nothing was changed", e);
             }
@@ -476,6 +476,40 @@ final class PgStaging implements Staging {
         finishConnection();
         LOG.info("schema '{}' replaced; live tables were locked for {} ms", liveSchema, held.toMillis());
         return held;
+    }
+
+    /**
+     * Locks every live table {@code ACCESS EXCLUSIVE}. Writers in the middle of a transaction may
+     * hold one table and want another: waiting for all of them at once could deadlock with such a
+     * writer, so each try waits briefly, and on a timeout or deadlock gives every lock back (which
+     * lets the writer finish) and tries again, until {@code deadline}.
+     */
+    private void lockAll(Statement s, List<String> tables, long deadline) throws SQLException {
+        String lock = "LOCK TABLE " + tables.stream().map(t -> PgLiterals.ident(liveSchema) + "." + PgLiterals.ident(t))
+                .collect(Collectors.joining(", ")) + " IN ACCESS EXCLUSIVE MODE";
+        while (true) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            s.execute("SET LOCAL lock_timeout = " + Math.max(1, Math.min(50, left)));
+            Savepoint attempt = connection.setSavepoint();
+            try {
+                s.execute(lock);
+                connection.releaseSavepoint(attempt);
+                return;
+            } catch (SQLException e) {
+                connection.rollback(attempt);
+                boolean retry = "55P03".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
+                if (!retry || System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(1 + RANDOM.nextInt(10));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new BackupException("the restore was interrupted while waiting for the live tables; "
+                            + "nothing was changed", interrupted);
+                }
+            }
+        }
     }
 
     /** The schema itself is not part of the backup: its comment and privileges stay as they were live. */
