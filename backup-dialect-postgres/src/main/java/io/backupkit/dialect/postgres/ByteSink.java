@@ -27,6 +27,15 @@ final class ByteSink {
         length += count;
     }
 
+    int size() {
+        return length;
+    }
+
+    /** The backing array; valid up to {@link #size()} until the next write. */
+    byte[] array() {
+        return bytes;
+    }
+
     void reset() {
         length = 0;
     }
