@@ -55,7 +55,7 @@ final class PgSnapshot implements Snapshot {
             for (String setting : EXACT_OUTPUT) {
                 s.execute(setting);
             }
-            s.execute("SET LOCAL search_path = " + PgLiterals.ident(schema));
+            s.execute("SET LOCAL search_path = " + PgLiterals.ident(schema) + ", pg_temp");
             s.execute("SET LOCAL lock_timeout = " + Math.max(1, options.lockTimeout().toMillis()));
             try (ResultSet rs = s.executeQuery("SELECT transaction_timestamp(), current_setting('server_version')")) {
                 rs.next();

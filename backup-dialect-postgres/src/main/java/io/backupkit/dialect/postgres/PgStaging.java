@@ -80,7 +80,7 @@ final class PgStaging implements Staging {
                 s.execute(setting);
             }
             // Unqualified names in the backup's statements resolve to the scratch schema and pg_catalog only.
-            s.execute("SET LOCAL search_path = " + PgLiterals.ident(scratch));
+            s.execute("SET LOCAL search_path = " + PgLiterals.ident(scratch) + ", pg_temp");
             s.execute("SET LOCAL check_function_bodies = false");
         }
     }
@@ -300,7 +300,7 @@ final class PgStaging implements Staging {
                     + "it must leave the transaction to the restore");
         }
         try (Statement s = connection.createStatement()) {
-            s.execute("SET LOCAL search_path = " + PgLiterals.ident(scratch));
+            s.execute("SET LOCAL search_path = " + PgLiterals.ident(scratch) + ", pg_temp");
         }
         return List.of();
     }
