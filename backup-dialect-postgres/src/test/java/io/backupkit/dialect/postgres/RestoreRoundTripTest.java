@@ -92,6 +92,35 @@ class RestoreRoundTripTest {
         }
     }
 
+    @Test
+    void theAfterRestoreCallbackMigratesTheStagedSchemaBeforeTheSwap() throws Exception {
+        String db = PgTestServer.newDatabase("migrate");
+        try (HikariDataSource pool = PgTestServer.pool(db)) {
+            PostgresDialectTest.exec(pool, "CREATE TABLE items (id int PRIMARY KEY, name text)",
+                    "INSERT INTO items VALUES (1, 'a'), (2, 'b')");
+            BackupService service = PgTestKit.service(pool, store, new PostgresDialect());
+            BackupManifest manifest = service.backup();
+            // the application has moved on: version 2 of its schema has a column more
+            PostgresDialectTest.exec(pool, "ALTER TABLE items ADD COLUMN price numeric DEFAULT 0");
+            service.restore(manifest.id(), RestoreOptions.builder().afterRestore((staged, m) -> {
+                try (Statement s = staged.createStatement()) {
+                    s.execute("ALTER TABLE items ADD COLUMN price numeric DEFAULT 0");
+                    s.execute("UPDATE items SET price = id * 10");
+                }
+            }).build());
+            assertThat(PgTestKit.content(db, "public").get("table items")).isEqualTo("(1,a,10)\n(2,b,20)");
+
+            // a callback that fails leaves the live schema as it was
+            Map<String, String> before = PgTestKit.content(db, "public");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> service.restore(manifest.id(),
+                    RestoreOptions.builder().afterRestore((staged, m) -> {
+                        throw new IllegalStateException("migration failed");
+                    }).build())).hasMessageContaining("migration failed");
+            assertThat(PgTestKit.content(db, "public")).isEqualTo(before);
+            assertThat(schemas(pool)).noneMatch(n -> n.startsWith("backupkit_"));
+        }
+    }
+
     static java.util.List<String> schemas(javax.sql.DataSource ds) throws Exception {
         java.util.List<String> out = new java.util.ArrayList<>();
         try (Connection c = ds.getConnection(); Statement s = c.createStatement();
