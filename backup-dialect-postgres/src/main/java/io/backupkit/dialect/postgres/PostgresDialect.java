@@ -10,7 +10,7 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * The PostgreSQL dialect: backs up and restores one schema of a PostgreSQL database (10 or newer),
+ * The PostgreSQL dialect: backs up and restores one schema of a PostgreSQL database (12 or newer),
  * {@code public} unless told otherwise.
  *
  * <p>A backup reads inside one {@code REPEATABLE READ, READ ONLY, DEFERRABLE} transaction on a
@@ -67,10 +67,13 @@ public final class PostgresDialect implements Dialect {
         return "postgresql";
     }
 
+    /** PostgreSQL 12 or newer (the catalog columns for generated columns appeared in 12). */
     @Override
     public boolean supports(DatabaseInfo database) {
-        return database.productName().equalsIgnoreCase("PostgreSQL")
+        boolean postgres = database.productName().equalsIgnoreCase("PostgreSQL")
                 || database.url().startsWith("jdbc:postgresql:");
+        java.util.regex.Matcher major = java.util.regex.Pattern.compile("^(\\d+)").matcher(database.productVersion());
+        return postgres && (!major.find() || Integer.parseInt(major.group(1)) >= 12);
     }
 
     @Override

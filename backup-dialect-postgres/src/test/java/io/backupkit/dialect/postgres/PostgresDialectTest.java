@@ -36,6 +36,8 @@ class PostgresDialectTest {
         PostgresDialect dialect = new PostgresDialect();
         assertThat(dialect.supports(new DatabaseInfo("PostgreSQL", "14.22", "jdbc:postgresql://h/db"))).isTrue();
         assertThat(dialect.supports(new DatabaseInfo("SQLite", "3.46", "jdbc:sqlite:x.db"))).isFalse();
+        assertThat(dialect.supports(new DatabaseInfo("PostgreSQL", "11.22", "jdbc:postgresql://h/db"))).isFalse();
+        assertThat(dialect.supports(new DatabaseInfo("PostgreSQL", "17.2 (Debian)", "jdbc:postgresql://h/db"))).isTrue();
         assertThat(DialectResolver.discover(getClass().getClassLoader()))
                 .anyMatch(d -> d instanceof PostgresDialect);
         assertThatThrownBy(() -> PostgresDialect.forSchema("")).isInstanceOf(IllegalArgumentException.class);
