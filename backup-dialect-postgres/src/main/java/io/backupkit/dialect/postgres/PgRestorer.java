@@ -61,11 +61,28 @@ final class PgRestorer implements Restorer {
     }
 
     /**
-     * Nothing to clean: the staging schema lives inside one transaction that is never committed
-     * unless it is swapped in, so a killed restore leaves nothing behind.
+     * A staging schema lives inside one transaction and is renamed or dropped before that
+     * transaction commits, so no other session ever sees one in use: any {@code backupkit_staging_*}
+     * or {@code backupkit_old_*} schema that is visible was committed by accident (an after-restore
+     * callback that committed, then a crash) and is dropped.
      */
     @Override
-    public int cleanUpAbandonedStaging(DataSource live) {
-        return 0;
+    public int cleanUpAbandonedStaging(DataSource live) throws java.sql.SQLException {
+        java.util.List<String> abandoned = new java.util.ArrayList<>();
+        try (java.sql.Connection c = live.getConnection(); java.sql.Statement s = c.createStatement()) {
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT nspname FROM pg_namespace WHERE nspname ~ "
+                    + "'^backupkit_(staging|old)_[0-9a-z]+$'")) {
+                while (rs.next()) {
+                    abandoned.add(rs.getString(1));
+                }
+            }
+            for (String schema : abandoned) {
+                s.execute("DROP SCHEMA IF EXISTS " + PgLiterals.ident(schema) + " CASCADE");
+            }
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+        }
+        return abandoned.size();
     }
 }

@@ -287,14 +287,26 @@ final class PgStaging implements Staging {
 
     @Override
     public List<String> runOnStaged(AfterRestore callback, BackupManifest manifest) throws Exception {
+        long transaction = transactionId();
         Savepoint before = connection.setSavepoint();
         try {
             callback.apply(connection, manifest);
-            connection.releaseSavepoint(before);
         } catch (Exception | Error e) {
-            connection.rollback(before);
+            if (transactionId() == transaction) {
+                connection.rollback(before);
+            }
             throw e;
         }
+        if (transactionId() != transaction) {
+            // the staging schema was committed: it must not stay visible
+            try (Statement s = connection.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + PgLiterals.ident(scratch) + " CASCADE");
+                connection.commit();
+            }
+            throw new BackupException("the after-restore callback committed the restore's transaction; it must "
+                    + "leave committing to the restore. Nothing was restored");
+        }
+        connection.releaseSavepoint(before);
         if (connection.getAutoCommit()) {
             throw new BackupException("the after-restore callback switched the staging connection to auto-commit; "
                     + "it must leave the transaction to the restore");
@@ -303,6 +315,13 @@ final class PgStaging implements Staging {
             s.execute("SET LOCAL search_path = " + PgLiterals.ident(scratch) + ", pg_temp");
         }
         return List.of();
+    }
+
+    private long transactionId() throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT txid_current()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     @Override

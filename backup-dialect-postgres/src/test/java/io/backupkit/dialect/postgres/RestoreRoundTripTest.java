@@ -118,6 +118,19 @@ class RestoreRoundTripTest {
                     }).build())).hasMessageContaining("migration failed");
             assertThat(PgTestKit.content(db, "public")).isEqualTo(before);
             assertThat(schemas(pool)).noneMatch(n -> n.startsWith("backupkit_"));
+
+            // a callback that commits is refused, and the staging schema it committed is dropped
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> service.restore(manifest.id(),
+                    RestoreOptions.builder().afterRestore((staged, m) -> staged.commit()).build()))
+                    .hasMessageContaining("committed the restore's transaction");
+            assertThat(PgTestKit.content(db, "public")).isEqualTo(before);
+            assertThat(schemas(pool)).noneMatch(n -> n.startsWith("backupkit_"));
+
+            // a staging schema committed by a process that then died is dropped by the next restore
+            PostgresDialectTest.exec(pool, "CREATE SCHEMA backupkit_staging_abc123",
+                    "CREATE TABLE backupkit_staging_abc123.items (id int)");
+            service.preview(manifest.id());
+            assertThat(schemas(pool)).noneMatch(n -> n.startsWith("backupkit_"));
         }
     }
 
