@@ -133,14 +133,31 @@ final class PgStaging implements Staging {
                 validator.validate(object);
                 boolean foreignKey = object.type() == SchemaStatement.Type.CONSTRAINT
                         && object.sql().contains(" FOREIGN KEY ");
-                Savepoint savepoint = foreignKey ? connection.setSavepoint() : null;
+                String referenced = foreignKey ? PgSchemaValidator.referencedTable(object.sql()) : null;
+                if (referenced != null && !columns.containsKey(referenced)) {
+                    LOG.warn("foreign key '{}' of table '{}' is not restored: it references table '{}', which the "
+                                    + "backup left out", PgSchemaValidator.printable(object.name()),
+                            PgSchemaValidator.printable(String.valueOf(object.table())),
+                            PgSchemaValidator.printable(referenced));
+                    continue;
+                }
+                boolean viewOverExcluded = (object.type() == SchemaStatement.Type.VIEW
+                        || object.type() == SchemaStatement.Type.COMMENT) && manifest.redactions().stream()
+                        .anyMatch(r -> r.column() == null && "exclude-table".equals(r.action()));
+                Savepoint savepoint = foreignKey || viewOverExcluded ? connection.setSavepoint() : null;
                 try {
                     s.execute(object.sql());
                     if (savepoint != null) {
                         connection.releaseSavepoint(savepoint);
                     }
                 } catch (SQLException e) {
-                    if (savepoint != null && "23503".equals(e.getSQLState())) {
+                    if (viewOverExcluded && "42P01".equals(e.getSQLState())) {
+                        connection.rollback(savepoint);
+                        LOG.warn("{} '{}' is not restored: it needs a table that the backup left out",
+                                object.type().name().toLowerCase(Locale.ROOT), PgSchemaValidator.printable(object.name()));
+                        continue;
+                    }
+                    if (foreignKey && "23503".equals(e.getSQLState())) {
                         // Orphans, as an application running without this key could leave: reported as a
                         // foreign-key problem (tolerated on request) and the key kept, unvalidated.
                         connection.rollback(savepoint);

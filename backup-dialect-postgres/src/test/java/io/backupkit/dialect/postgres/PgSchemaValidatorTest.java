@@ -75,7 +75,7 @@ class PgSchemaValidatorTest {
         "VIEW|v|CREATE VIEW \"v\" AS DELETE FROM owners RETURNING *|not a query",
         "CONSTRAINT|c|ALTER TABLE ONLY \"owners\" ADD CONSTRAINT \"c\" CHECK (setval('s', 1) > 0)|setval",
         "CONSTRAINT|c|ALTER TABLE ONLY \"owners\" DROP CONSTRAINT \"c\"|only CREATE TABLE",
-        "CONSTRAINT|c|ALTER TABLE ONLY \"owners\" ADD CONSTRAINT \"c\" FOREIGN KEY (a) REFERENCES pg_authid(oid)|not a table",
+        "CONSTRAINT|c|ALTER TABLE ONLY \"owners\" ADD CONSTRAINT \"c\" FOREIGN KEY (a) REFERENCES pg_catalog.pg_authid(oid)|schema-qualified",
         "CONSTRAINT|c|ALTER TABLE \"owners\" OWNER TO postgres|only CREATE TABLE",
         "SEQUENCE|s|CREATE SEQUENCE \"s\" OWNED BY owners.id|not a word or number",
         "COMMENT|c|COMMENT ON FUNCTION f() IS 'x'|comment on an object",

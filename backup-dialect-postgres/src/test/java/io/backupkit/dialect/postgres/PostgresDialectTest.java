@@ -175,6 +175,34 @@ class PostgresDialectTest {
         }
     }
 
+    @Test
+    void aTableExcludedByRedactionTakesTheForeignKeysToItOutOfTheRestore() throws Exception {
+        String db = PgTestServer.newDatabase("excluded");
+        try (HikariDataSource pool = PgTestServer.pool(db)) {
+            exec(pool, "CREATE TABLE sessions (id int PRIMARY KEY)",
+                    "CREATE TABLE events (id int PRIMARY KEY, session_id int REFERENCES sessions (id))",
+                    "INSERT INTO sessions VALUES (1)", "INSERT INTO events VALUES (1, 1), (2, NULL)",
+                    "CREATE VIEW event_sessions AS SELECT e.id FROM events e JOIN sessions s ON s.id = e.session_id",
+                    "CREATE VIEW event_ids AS SELECT id FROM events",
+                    "COMMENT ON VIEW event_sessions IS 'joins a table the backup leaves out'");
+            BackupService service = BackupService.builder().dataSource(pool).dialect(new PostgresDialect())
+                    .store(LocalFolderStore.at(store))
+                    .redaction(RedactionRules.builder().excludeTable("sessions").build()).build();
+            BackupManifest manifest = service.backup();
+            exec(pool, "DELETE FROM events WHERE id = 2");
+            service.restore(manifest.id(), RestoreOptions.builder().build());
+            assertThat(PgTestKit.content(db, "public")).containsEntry("table events", "(1,1)\n(2,)")
+                    .doesNotContainKey("table sessions");
+            assertThat(RestoreRoundTripTest.schemas(pool)).contains("public");
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT string_agg(viewname, ',' ORDER BY viewname) FROM pg_views "
+                         + "WHERE schemaname = 'public'")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("event_ids");
+            }
+        }
+    }
+
     static void exec(javax.sql.DataSource ds, String... statements) {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             for (String sql : statements) {
