@@ -41,7 +41,7 @@ class ExportInteropTest {
                 });
             }
             String fromEntries = PgTestServer.newDatabase("entries");
-            PgCli.psql(fromEntries, entries.toByteArray());
+            PgCli.psqlSingleTransaction(fromEntries, entries.toByteArray());
             assertThat(PgTestKit.content(fromEntries, "public")).isEqualTo(PgTestKit.content(source, "public"));
         }
     }

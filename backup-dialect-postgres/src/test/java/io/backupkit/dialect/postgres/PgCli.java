@@ -45,6 +45,12 @@ final class PgCli {
                 String.valueOf(PgTestServer.port()), "-U", "postgres", "-d", database);
     }
 
+    /** {@code psql -v ON_ERROR_STOP=1 -1 -f -}: the script from standard input, in one transaction. */
+    static String psqlSingleTransaction(String database, byte[] script) {
+        return run(script, tool("psql").toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", "-", "-h",
+                "127.0.0.1", "-p", String.valueOf(PgTestServer.port()), "-U", "postgres", "-d", database);
+    }
+
     static String psqlFile(String database, Path file) {
         return run(new byte[0], tool("psql").toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
                 "-p", String.valueOf(PgTestServer.port()), "-U", "postgres", "-d", database, "-f", file.toString());
