@@ -346,7 +346,7 @@ public final class BackupService {
         long started = System.nanoTime();
         VerificationResult result;
         try {
-            result = catalog.verify(id, depth);
+            result = catalog.verify(id, depth, config.dataSource());
         } catch (BackupException e) {
             if (cancelled(e)) {
                 throw e;

@@ -305,7 +305,7 @@ public final class RestoreRun {
     }
 
     private BackupManifest verified(String id) {
-        BackupManifest manifest = catalog.manifest(id);
+        BackupManifest manifest = catalog.manifestForStreaming(id);
         if (!manifest.source().dialect().equals(config.dialect().name())) {
             throw new InvalidArchiveException("backup " + id + " is a " + manifest.source().dialect()
                     + " backup; this service restores " + config.dialect().name() + " databases");
