@@ -367,7 +367,7 @@ public final class BackupCli implements Callable<Integer> {
             } else {
                 selection = Selection.tables(tables.toArray(new String[0]));
             }
-            SelectiveRestoreResult result = service(false).restoreSelected(id, selection);
+            SelectiveRestoreResult result = service(false).restoreSelected(id, selection.allowRedacted(allowRedacted));
             result.rows().forEach(r -> out().printf("%s %s %s%n", r.table(), r.key(),
                     r.action().name().toLowerCase(java.util.Locale.ROOT)));
             out().printf("selective restore of %s: %d inserted, %d overwritten, %d skipped, %d unchanged%n", id,
