@@ -127,6 +127,28 @@ class SizeLimitsTest {
     }
 
     @Test
+    void theEstimateCountsTheListedMediaAndTheStreamCountsTheMediaBytes() throws Exception {
+        Path media = Files.createDirectories(dir.resolve("media"));
+        Files.write(media.resolve("big.bin"), new byte[3_000_000]);
+        long pages = pagesInUse();
+        BackupService.Builder b = BackupService.builder()
+                .dataSource(FaultTestKit.dataSource(live))
+                .dialect(new SqliteDialect())
+                .store(LocalFolderStore.at(storeFolder))
+                .mediaSource(io.backupkit.LocalDirectoryMediaSource.at(media));
+        long limit = pages + 2_000_000; // the database alone fits, with the media it does not
+
+        Throwable thrown = catchThrowable(() -> b.options(BackupOptions.builder().tempDirectory(temp)
+                .limits(SizeLimits.builder().maxBackupBytes(limit).build()).build()).build().backup());
+
+        assertThat(thrown).isInstanceOf(LimitExceededException.class);
+        LimitExceededException e = (LimitExceededException) thrown;
+        assertThat(e.limit()).isEqualTo(Limit.BACKUP_BYTES_ESTIMATED);
+        assertThat(e.observed()).isEqualTo(pages + 3_000_000);
+        assertNothingStored();
+    }
+
+    @Test
     void aLimitThatFitsChangesNothing() throws Exception {
         BackupService service = service(SizeLimits.builder().maxBackupBytes(10_000_000).maxArchiveBytes(10_000_000)
                 .build());
