@@ -305,6 +305,35 @@ class SizeLimitsTest {
     }
 
     @Test
+    void anUploadedSidecarCannotNameAnotherObjectOrId() throws Exception {
+        BackupInfo original = service(SizeLimits.defaults()).info(service(SizeLimits.defaults()).backup().id());
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        byte[] sidecar = Files.readAllBytes(storeFolder.resolve(original.id() + ".json"));
+        byte[] archive = Files.readAllBytes(storeFolder.resolve(original.archiveName()));
+        for (String[] edit : new String[][] {
+                {"archiveName", "../" + original.archiveName()},
+                {"archiveName", original.id() + ".json"},
+                {"archiveName", "20200101T000000000Z-aaaaaa.tar.zst"},
+                {"id", "../../etc/passwd"},
+                {"id", "20200101T000000000Z-aaaaaa"}}) {
+            com.fasterxml.jackson.databind.node.ObjectNode node =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(sidecar);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) node.get("backup")).put(edit[0], edit[1]);
+
+            Throwable thrown = catchThrowable(() -> uploads().importBackup(
+                    new ByteArrayInputStream(mapper.writeValueAsBytes(node)), new ByteArrayInputStream(archive),
+                    10_000_000));
+
+            assertThat(thrown).as(edit[0] + " = " + edit[1]).isInstanceOf(InvalidArchiveException.class);
+            assertThat(FaultTestKit.everythingIn(otherStore())).as(edit[1]).isEmpty();
+        }
+        Throwable notJson = catchThrowable(() -> uploads().importBackup(
+                new ByteArrayInputStream("{\"backup\": 1".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new ByteArrayInputStream(archive), 10_000_000));
+        assertThat(notJson).isInstanceOf(InvalidArchiveException.class).hasMessageContaining("uploaded sidecar");
+    }
+
+    @Test
     void anEncryptedUploadNeedsTheIdentityAndATrustedSignatureBeforeItIsStored() throws Exception {
         AgeIdentity identity = AgeIdentity.generate();
         KeyPair signing = SigningKeys.generate();
