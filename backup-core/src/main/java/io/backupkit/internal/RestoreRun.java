@@ -96,6 +96,11 @@ public final class RestoreRun {
             requireTable(manifest, table);
         }
         selection.rows().keySet().forEach(t -> requireTable(manifest, t));
+        if (!manifest.redactions().isEmpty() && !selection.allowRedacted()) {
+            throw new BackupException("backup " + id + " is redacted (" + describeRedactions(manifest)
+                    + "): merging from it would put those placeholders into the live data; allow it explicitly "
+                    + "with Selection.allowRedacted(true) (CLI: --allow-redacted)");
+        }
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
         try (Staging staging = stage(restorer, manifest, false, true, true)) {
