@@ -324,12 +324,24 @@ public final class BackupCatalog {
      * deleted afterwards.
      */
     public VerificationResult verify(String id, VerifyDepth depth) {
-        VerificationResult quick = scan(id, null).result;
+        return verify(id, depth, null);
+    }
+
+    /**
+     * Like {@link #verify(String, VerifyDepth)}, with the database a dialect may build its scratch
+     * copy in: a server database such as PostgreSQL rebuilds the backup there, in a transaction
+     * that is rolled back; a file database such as SQLite still uses a temporary file.
+     *
+     * @param database the database the backups come from, or {@code null} when there is none
+     */
+    public VerificationResult verify(String id, VerifyDepth depth, javax.sql.DataSource database) {
+        Scan quickScan = scan(id, null);
+        VerificationResult quick = quickScan.result;
         if (depth == VerifyDepth.QUICK || !quick.ok()) {
             report(new Progress(Phase.DONE, null, 0, 0, 0));
             return quick;
         }
-        BackupManifest manifest = manifest(id);
+        BackupManifest manifest = quickScan.manifest;
         Dialect dialect = dialects.stream().filter(d -> d.name().equals(manifest.source().dialect())).findFirst()
                 .orElseThrow(() -> new UnsupportedDatabaseException("backup " + id + " is a "
                         + manifest.source().dialect() + " backup and no such dialect is available for a deep verify"));
@@ -338,7 +350,7 @@ public final class BackupCatalog {
         List<String> problems = new ArrayList<>();
         try {
             restorer.validateSchema(manifest);
-            try (io.backupkit.spi.Staging staging = restorer.openStaging(null, manifest, false,
+            try (io.backupkit.spi.Staging staging = restorer.openStaging(database, manifest, false,
                     java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
                 forEachEntry(id, manifest, staging::load);
                 report(new Progress(Phase.CHECK, null, manifest.totalRows(), manifest.totalRows(), 0));
@@ -361,6 +373,20 @@ public final class BackupCatalog {
     /** The manifest of a backup, after verifying the whole archive. */
     public BackupManifest manifest(String id) {
         Scan scan = scan(id, null);
+        requireOk(scan.result);
+        return scan.manifest;
+    }
+
+    /**
+     * The manifest of a backup, for a caller that then reads the entries with
+     * {@link #forEachEntry}: the whole archive is read once and its size and SHA-256 checked against
+     * the sidecar (and the signature, the manifest, the entry names, sizes and order), but the
+     * entries' own SHA-256 are left to {@code forEachEntry}, which checks each one as it streams it
+     * (restores, previews and deep verifications write only to staging before that). This saves
+     * hashing every uncompressed byte twice.
+     */
+    public BackupManifest manifestForStreaming(String id) {
+        Scan scan = scan(id, null, false);
         requireOk(scan.result);
         return scan.manifest;
     }
@@ -599,6 +625,10 @@ public final class BackupCatalog {
 
     /** One pass over the archive; when {@code sqlOut} is given, SQL entries are copied to it in order. */
     private Scan scan(String id, OutputStream sqlOut) {
+        return scan(id, sqlOut, true);
+    }
+
+    private Scan scan(String id, OutputStream sqlOut, boolean entryDigests) {
         BackupIds.requireValid(id);
         Sidecar sidecar = readFullSidecar(id);
         BackupInfo info = sidecar.backup();
@@ -609,7 +639,7 @@ public final class BackupCatalog {
         try (InputStream raw = store.open(info.archiveName());
              InputStream in = new io.backupkit.internal.ProgressInputStream(raw, 1 << 20,
                      n -> report(new Progress(Phase.VERIFY, null, 0, 0, n, archiveSize)))) {
-            return scan(sidecar, in, algorithm, readers, sqlOut);
+            return scan(sidecar, in, algorithm, readers, sqlOut, entryDigests);
         } catch (NoSuchFileException e) {
             return new Scan(new VerificationResult(id, false,
                     List.of("archive " + info.archiveName() + " is missing from the store"), 0), null);
@@ -622,6 +652,11 @@ public final class BackupCatalog {
     /** One pass over an archive's bytes, checked against its sidecar. */
     private Scan scan(Sidecar sidecar, InputStream in, Compression.Algorithm algorithm,
                       List<RecipientStanzaReader> readers, OutputStream sqlOut) {
+        return scan(sidecar, in, algorithm, readers, sqlOut, true);
+    }
+
+    private Scan scan(Sidecar sidecar, InputStream in, Compression.Algorithm algorithm,
+                      List<RecipientStanzaReader> readers, OutputStream sqlOut, boolean entryDigests) {
         BackupInfo info = sidecar.backup();
         String id = info.id();
         List<String> problems = new ArrayList<>();
@@ -644,18 +679,20 @@ public final class BackupCatalog {
                     }
                     return;
                 }
-                MessageDigest digest = Sha256.newDigest();
+                MessageDigest digest = entryDigests ? Sha256.newDigest() : null;
                 byte[] buffer = new byte[64 * 1024];
                 long total = 0;
                 int n;
                 while ((n = content.read(buffer)) > 0) {
-                    digest.update(buffer, 0, n);
+                    if (digest != null) {
+                        digest.update(buffer, 0, n);
+                    }
                     total += n;
                     if (sqlOut != null && name.startsWith(ArchiveLayout.SQL_PREFIX)) {
                         sqlOut.write(buffer, 0, n);
                     }
                 }
-                seen.put(name, new EntryDigest(total, Sha256.hex(digest.digest())));
+                seen.put(name, new EntryDigest(total, digest == null ? null : Sha256.hex(digest.digest())));
             });
             if (!digests.archiveSha256().equals(info.archiveSha256())) {
                 problems.add(0, "archive " + info.archiveName() + ": SHA-256 " + digests.archiveSha256()
@@ -969,7 +1006,7 @@ public final class BackupCatalog {
             } else if (actual.size() != entry.size()) {
                 problems.add("entry '" + entry.name() + "' has " + actual.size() + " bytes; the manifest records "
                         + entry.size());
-            } else if (!actual.sha256().equals(entry.sha256())) {
+            } else if (actual.sha256() != null && !actual.sha256().equals(entry.sha256())) {
                 problems.add("entry '" + entry.name() + "' has SHA-256 " + actual.sha256()
                         + "; the manifest records " + entry.sha256());
             }

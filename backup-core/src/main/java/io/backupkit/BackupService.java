@@ -346,7 +346,7 @@ public final class BackupService {
         long started = System.nanoTime();
         VerificationResult result;
         try {
-            result = catalog.verify(id, depth);
+            result = catalog.verify(id, depth, config.dataSource());
         } catch (BackupException e) {
             if (cancelled(e)) {
                 throw e;
@@ -387,6 +387,11 @@ public final class BackupService {
             lastFailure.set(new Failure(message, now));
         }
         runtime.incident(new BackupStatus.Incident(now, kind, message));
+        // Copies, deletions and verifications are operations the guard audits already; a lease
+        // taken over is none, so it goes on the trail here.
+        if (kind == BackupStatus.Incident.Kind.LEASE_TAKEN_OVER) {
+            guard.event(Actor.system("scheduler"), Operation.BACKUP, null, AuditOutcome.OK, kind + ": " + message);
+        }
     }
 
     /** A started scheduler registers itself, so that {@link #status()} shows its next run. */

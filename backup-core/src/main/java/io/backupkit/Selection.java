@@ -26,8 +26,10 @@ import java.util.Set;
  * @param tables   tables whose whole content is replaced
  * @param rows     rows to bring back, by table, by primary-key value (single-column keys)
  * @param conflict what to do when a chosen row (or one of its descendants) exists live with other values
+ * @param allowRedacted merge from a redacted backup (secrets left out, columns masked) anyway; without
+ *                 it such a backup is refused, since its placeholders would land in the live data
  */
-public record Selection(Set<String> tables, Map<String, List<Object>> rows, Conflict conflict) {
+public record Selection(Set<String> tables, Map<String, List<Object>> rows, Conflict conflict, boolean allowRedacted) {
 
     /** What to do with a row that exists live with different values. */
     public enum Conflict {
@@ -55,6 +57,19 @@ public record Selection(Set<String> tables, Map<String, List<Object>> rows, Conf
         }
     }
 
+    /** A selection that refuses redacted backups. */
+    public Selection(Set<String> tables, Map<String, List<Object>> rows, Conflict conflict) {
+        this(tables, rows, conflict, false);
+    }
+
+    /**
+     * This selection merging from a redacted backup too: rows it brings back carry its
+     * placeholders ({@code redacted-N}, masked emails and hashes) instead of the real values.
+     */
+    public Selection allowRedacted(boolean allow) {
+        return new Selection(tables, rows, conflict, allow);
+    }
+
     /** Whole tables. */
     public static Selection tables(String... tables) {
         return new Selection(Set.of(tables), Map.of(), Conflict.FAIL);
@@ -74,11 +89,11 @@ public record Selection(Set<String> tables, Map<String, List<Object>> rows, Conf
         List<Object> list = new ArrayList<>(more.getOrDefault(table, List.of()));
         list.addAll(List.of(keys));
         more.put(table, list);
-        return new Selection(tables, more, conflict);
+        return new Selection(tables, more, conflict, allowRedacted);
     }
 
     /** This selection with another conflict policy. */
     public Selection onConflict(Conflict policy) {
-        return new Selection(tables, rows, policy);
+        return new Selection(tables, rows, policy, allowRedacted);
     }
 }

@@ -460,7 +460,8 @@ public final class BackupCli implements Callable<Integer> {
             } else {
                 selection = Selection.tables(tables.toArray(new String[0]));
             }
-            SelectiveRestoreResult result = service(false).restoreSelected(AuditTrailOption.actor("restore"), id, selection);
+            SelectiveRestoreResult result = service(false).restoreSelected(AuditTrailOption.actor("restore"), id,
+                    selection.allowRedacted(allowRedacted));
             result.rows().forEach(r -> out().printf("%s %s %s%n", r.table(), r.key(),
                     r.action().name().toLowerCase(java.util.Locale.ROOT)));
             out().printf("selective restore of %s: %d inserted, %d overwritten, %d skipped, %d unchanged%n", id,

@@ -164,6 +164,7 @@ public final class BackupRun {
             // Listed as soon as the snapshot exists, so the media match the data: files created
             // later are not included.
             List<MediaObject> media = listMedia();
+            checkEstimate(snapshot, media); // before any row is counted or byte written
             SnapshotInfo info = snapshot.info();
             info.warnings().forEach(w -> LOG.warn("backup {}: {}", id, w));
             SchemaModel schema = snapshot.schema();
@@ -177,7 +178,6 @@ public final class BackupRun {
                 counts.put(table, countRows(snapshot, byName.get(table)));
             }
             rowsTotal = counts.values().stream().mapToLong(Long::longValue).sum();
-            checkEstimate(snapshot, media);
             report(Phase.PLAN, null);
 
             upload = openUpload(archiveName);

@@ -46,7 +46,77 @@ public final class ContentChecksum {
      * Empty when all match, or when the dialect offers no staged snapshot.
      */
     public static List<String> verify(io.backupkit.spi.Staging staging, BackupManifest manifest) throws Exception {
-        if (manifest.tables().stream().noneMatch(t -> t.contentChecksum() != null)) {
+        List<TableSummary> checked = manifest.tables().stream().filter(t -> t.contentChecksum() != null).toList();
+        if (checked.isEmpty()) {
+            return List.of();
+        }
+        // Two readers, each with its own snapshot of the (no longer changing) staged database, take
+        // the tables largest first, so that both cores render.
+        int readers = Math.min(checked.size(), Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())));
+        List<List<TableSummary>> shares = new ArrayList<>();
+        long[] load = new long[readers];
+        for (int i = 0; i < readers; i++) {
+            shares.add(new ArrayList<>());
+        }
+        checked.stream().sorted(java.util.Comparator.comparingLong(TableSummary::rows).reversed()).forEach(t -> {
+            int least = 0;
+            for (int i = 1; i < readers; i++) {
+                if (load[i] < load[least]) {
+                    least = i;
+                }
+            }
+            shares.get(least).add(t);
+            load[least] += Math.max(1, t.rows());
+        });
+        List<java.util.concurrent.CompletableFuture<List<String>>> parts = new ArrayList<>();
+        for (int i = 1; i < readers; i++) {
+            List<TableSummary> share = shares.get(i);
+            java.util.concurrent.CompletableFuture<List<String>> part = new java.util.concurrent.CompletableFuture<>();
+            Thread thread = new Thread(() -> {
+                try {
+                    part.complete(verifyShare(staging, share));
+                } catch (Throwable e) {
+                    part.completeExceptionally(e);
+                }
+            }, "backupkit-content-check-" + i);
+            thread.setDaemon(true);
+            thread.start();
+            parts.add(part);
+        }
+        List<String> problems = new ArrayList<>();
+        Exception first = null;
+        try {
+            problems.addAll(verifyShare(staging, shares.get(0)));
+        } catch (Exception e) {
+            first = e;
+        }
+        for (java.util.concurrent.CompletableFuture<List<String>> part : parts) {
+            try {
+                problems.addAll(part.join()); // always waited for: the staged file must outlive its readers
+            } catch (java.util.concurrent.CompletionException e) {
+                if (first == null) {
+                    first = e.getCause() instanceof Exception cause ? cause : new Exception(e.getCause());
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        // report in manifest order, whichever reader found them
+        List<String> names = checked.stream().map(t -> "table '" + t.name() + "'").toList();
+        problems.sort(java.util.Comparator.comparingInt(p -> {
+            for (int i = 0; i < names.size(); i++) {
+                if (p.startsWith(names.get(i))) {
+                    return i;
+                }
+            }
+            return names.size();
+        }));
+        return problems;
+    }
+
+    private static List<String> verifyShare(io.backupkit.spi.Staging staging, List<TableSummary> share) throws Exception {
+        if (share.isEmpty()) {
             return List.of();
         }
         java.util.Optional<Snapshot> staged = staging.openStagedSnapshot();
@@ -54,7 +124,7 @@ public final class ContentChecksum {
             return List.of();
         }
         try (Snapshot snapshot = staged.get()) {
-            return verify(snapshot, manifest);
+            return verify(snapshot, share);
         }
     }
 
@@ -63,7 +133,10 @@ public final class ContentChecksum {
      * the staged database, and returns a problem per table that differs. Empty when all match.
      */
     public static List<String> verify(Snapshot snapshot, BackupManifest manifest) throws Exception {
-        List<TableSummary> checked = manifest.tables().stream().filter(t -> t.contentChecksum() != null).toList();
+        return verify(snapshot, manifest.tables().stream().filter(t -> t.contentChecksum() != null).toList());
+    }
+
+    private static List<String> verify(Snapshot snapshot, List<TableSummary> checked) throws Exception {
         List<String> problems = new ArrayList<>();
         if (checked.isEmpty()) {
             return problems;

@@ -255,6 +255,14 @@ public final class OperationGuard {
         return e.getClass().getName() + " (message not recorded)";
     }
 
+    /**
+     * Records an event that is no operation of its own but belongs on the trail: an expired lease
+     * taken over, a scheduled copy or retention that failed. Written like any other record.
+     */
+    public void event(Actor actor, Operation operation, String backupId, AuditOutcome outcome, String detail) {
+        audit(actor, operation, new Note(backupId), outcome, detail, System.nanoTime());
+    }
+
     private void audit(Actor actor, Operation operation, Note note, AuditOutcome outcome, String detail, long started) {
         Duration duration = Duration.ofNanos(System.nanoTime() - started);
         AuditRecord record = AuditRecord.unsealed(clock.instant(), actor, operation, note.backupId, outcome, detail,

@@ -96,6 +96,11 @@ public final class RestoreRun {
             requireTable(manifest, table);
         }
         selection.rows().keySet().forEach(t -> requireTable(manifest, t));
+        if (!manifest.redactions().isEmpty() && !selection.allowRedacted()) {
+            throw new BackupException("backup " + id + " is redacted (" + describeRedactions(manifest)
+                    + "): merging from it would put those placeholders into the live data; allow it explicitly "
+                    + "with Selection.allowRedacted(true) (CLI: --allow-redacted)");
+        }
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
         try (Staging staging = stage(restorer, manifest, false, true, true)) {
@@ -305,7 +310,7 @@ public final class RestoreRun {
     }
 
     private BackupManifest verified(String id) {
-        BackupManifest manifest = catalog.manifest(id);
+        BackupManifest manifest = catalog.manifestForStreaming(id);
         if (!manifest.source().dialect().equals(config.dialect().name())) {
             throw new InvalidArchiveException("backup " + id + " is a " + manifest.source().dialect()
                     + " backup; this service restores " + config.dialect().name() + " databases");

@@ -7,7 +7,7 @@ import java.util.Objects;
  *
  * @param productName    {@code DatabaseMetaData.getDatabaseProductName()}, for example {@code SQLite}
  * @param productVersion {@code DatabaseMetaData.getDatabaseProductVersion()}
- * @param url            the JDBC URL with any credentials removed
+ * @param url            the JDBC URL with passwords and keys removed ({@link io.backupkit.JdbcUrls#withoutPasswords})
  */
 public record DatabaseInfo(String productName, String productVersion, String url) {
     public DatabaseInfo {

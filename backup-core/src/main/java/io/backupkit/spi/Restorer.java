@@ -23,7 +23,9 @@ public interface Restorer {
     /**
      * Opens an empty staging database for the backup.
      *
-     * @param live          the live database, read only to learn where it lives and what it holds
+     * @param live          the live database, read only to learn where it lives and what it holds; a server
+     *                      dialect may also build a preview's or a deep verify's scratch copy inside it.
+     *                      {@code null} for a deep verify from a catalog that has no database
      * @param manifest      the verified manifest
      * @param besideLive    true to stage next to the live database, ready to be swapped in;
      *                      false to stage in {@code tempDirectory} (for a preview, which writes nothing near the live data)

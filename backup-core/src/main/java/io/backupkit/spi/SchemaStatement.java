@@ -28,7 +28,13 @@ public record SchemaStatement(Type type, String name, String table, String sql) 
         /** Restores a counter such as an AUTOINCREMENT sequence. */
         SEQUENCE,
         /** Restores a database setting such as {@code user_version}. */
-        SETTING
+        SETTING,
+        /** Creates a user-defined type, such as a PostgreSQL enum or domain. */
+        TYPE,
+        /** Adds a constraint to an existing table, such as a PostgreSQL primary or foreign key added after the data. */
+        CONSTRAINT,
+        /** Attaches a comment to an object. */
+        COMMENT
     }
 
     public SchemaStatement {

@@ -293,6 +293,26 @@ class BackupSchedulerTest {
     }
 
     @Test
+    void anExpiredLeaseTakenOverIsAnIncidentAndOnTheAuditTrail() throws Exception {
+        io.backupkit.testing.MemoryAuditSink trail = new io.backupkit.testing.MemoryAuditSink();
+        BackupService service = BackupService.builder().dataSource(FaultTestKit.dataSource(db))
+                .store(LocalFolderStore.at(dir.resolve("store"))).auditSink(trail).build();
+        BackupScheduler scheduler = builder().service(service).every(Duration.ofHours(1)).holder("me").build();
+        writeLease(service.store(), "ghost", Instant.now().minusSeconds(60));
+
+        scheduler.runNow();
+
+        assertThat(service.status().incidents()).anySatisfy(incident ->
+                assertThat(incident.kind()).isEqualTo(io.backupkit.BackupStatus.Incident.Kind.LEASE_TAKEN_OVER));
+        assertThat(trail.read(io.backupkit.spi.AuditSink.Order.OLDEST_FIRST).toList()).anySatisfy(record -> {
+            assertThat(record.actorId()).isEqualTo("system");
+            assertThat(record.detail()).contains("LEASE_TAKEN_OVER", "ghost");
+        });
+        assertThat(service.verifyAudit().intact()).isTrue();
+        scheduler.close();
+    }
+
+    @Test
     void aSlotAlreadyRunByAnotherProcessIsSkipped() throws Exception {
         BackupService service = service();
         // An expired lease whose holder already ran every slot up to tomorrow.

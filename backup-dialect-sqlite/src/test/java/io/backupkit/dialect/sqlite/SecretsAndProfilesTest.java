@@ -217,6 +217,24 @@ class SecretsAndProfilesTest {
     }
 
     @Test
+    void aSelectiveRestoreFromARedactedBackupNeedsTheFlagToo() throws Exception {
+        BackupService sharing = builder(live).redaction(RedactionRules.sharingProfile()).build();
+        String id = sharing.backup().id();
+        FaultTestKit.exec(live, "DELETE FROM users WHERE id = 50");
+        String liveSha = RestoreTestKit.sha256(live);
+
+        Throwable thrown = catchThrowable(() -> sharing.restoreSelected(id, io.backupkit.Selection.rows("users", 50L)));
+        assertThat(thrown).isInstanceOf(BackupException.class).hasMessageContaining("is redacted")
+                .hasMessageContaining("Selection.allowRedacted(true)");
+        assertThat(RestoreTestKit.sha256(live)).isEqualTo(liveSha);
+
+        sharing.restoreSelected(id, io.backupkit.Selection.rows("users", 50L).allowRedacted(true));
+        assertThat(FaultTestKit.queryString(live, "SELECT password_hash FROM users WHERE id = 50")).isEqualTo("!redacted");
+        assertThat(FaultTestKit.queryString(live, "SELECT password_hash FROM users WHERE id = 49"))
+                .isEqualTo("$argon2id$HASH49");
+    }
+
+    @Test
     void aBackupWithNothingRedactedRestoresWithoutTheFlag() throws Exception {
         BackupService service = builder(live).redaction(RedactionRules.none()).build();
         String id = service.backup().id();

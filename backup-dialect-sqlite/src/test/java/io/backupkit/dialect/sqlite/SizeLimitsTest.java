@@ -127,6 +127,28 @@ class SizeLimitsTest {
     }
 
     @Test
+    void theEstimateCountsTheListedMediaAndTheStreamCountsTheMediaBytes() throws Exception {
+        Path media = Files.createDirectories(dir.resolve("media"));
+        Files.write(media.resolve("big.bin"), new byte[3_000_000]);
+        long pages = pagesInUse();
+        BackupService.Builder b = BackupService.builder()
+                .dataSource(FaultTestKit.dataSource(live))
+                .dialect(new SqliteDialect())
+                .store(LocalFolderStore.at(storeFolder))
+                .mediaSource(io.backupkit.LocalDirectoryMediaSource.at(media));
+        long limit = pages + 2_000_000; // the database alone fits, with the media it does not
+
+        Throwable thrown = catchThrowable(() -> b.options(BackupOptions.builder().tempDirectory(temp)
+                .limits(SizeLimits.builder().maxBackupBytes(limit).build()).build()).build().backup());
+
+        assertThat(thrown).isInstanceOf(LimitExceededException.class);
+        LimitExceededException e = (LimitExceededException) thrown;
+        assertThat(e.limit()).isEqualTo(Limit.BACKUP_BYTES_ESTIMATED);
+        assertThat(e.observed()).isEqualTo(pages + 3_000_000);
+        assertNothingStored();
+    }
+
+    @Test
     void aLimitThatFitsChangesNothing() throws Exception {
         BackupService service = service(SizeLimits.builder().maxBackupBytes(10_000_000).maxArchiveBytes(10_000_000)
                 .build());
@@ -280,6 +302,35 @@ class SizeLimitsTest {
         assertThat(thrown).isInstanceOf(InvalidArchiveException.class).hasMessageContaining(original.id())
                 .hasMessageContaining("was not stored");
         assertThat(FaultTestKit.everythingIn(otherStore())).isEmpty();
+    }
+
+    @Test
+    void anUploadedSidecarCannotNameAnotherObjectOrId() throws Exception {
+        BackupInfo original = service(SizeLimits.defaults()).info(service(SizeLimits.defaults()).backup().id());
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        byte[] sidecar = Files.readAllBytes(storeFolder.resolve(original.id() + ".json"));
+        byte[] archive = Files.readAllBytes(storeFolder.resolve(original.archiveName()));
+        for (String[] edit : new String[][] {
+                {"archiveName", "../" + original.archiveName()},
+                {"archiveName", original.id() + ".json"},
+                {"archiveName", "20200101T000000000Z-aaaaaa.tar.zst"},
+                {"id", "../../etc/passwd"},
+                {"id", "20200101T000000000Z-aaaaaa"}}) {
+            com.fasterxml.jackson.databind.node.ObjectNode node =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(sidecar);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) node.get("backup")).put(edit[0], edit[1]);
+
+            Throwable thrown = catchThrowable(() -> uploads().importBackup(
+                    new ByteArrayInputStream(mapper.writeValueAsBytes(node)), new ByteArrayInputStream(archive),
+                    10_000_000));
+
+            assertThat(thrown).as(edit[0] + " = " + edit[1]).isInstanceOf(InvalidArchiveException.class);
+            assertThat(FaultTestKit.everythingIn(otherStore())).as(edit[1]).isEmpty();
+        }
+        Throwable notJson = catchThrowable(() -> uploads().importBackup(
+                new ByteArrayInputStream("{\"backup\": 1".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new ByteArrayInputStream(archive), 10_000_000));
+        assertThat(notJson).isInstanceOf(InvalidArchiveException.class).hasMessageContaining("uploaded sidecar");
     }
 
     @Test

@@ -88,6 +88,8 @@ public final class BackupBenchmark {
                 io.backupkit.AgeIdentity.generate().recipients().get(0));
         List<Double> plain = new ArrayList<>();
         List<Double> crypto = new ArrayList<>();
+        List<Double> plainCpu = new ArrayList<>();
+        List<Double> cryptoCpu = new ArrayList<>();
         for (int i = 0; i < repetitions; i++) {
             for (int k = 0; k < 2; k++) {
                 boolean encrypted = (i + k) % 2 == 1;
@@ -98,12 +100,16 @@ public final class BackupBenchmark {
                     builder.encryptTo(recipients).signWith(signing.getPrivate());
                 }
                 BackupService service = builder.build();
+                long cpu0 = processCpuNanos();
                 long t0 = System.nanoTime();
                 BackupManifest manifest = service.backup();
                 double seconds = (System.nanoTime() - t0) / 1e9;
+                double cpuSeconds = (processCpuNanos() - cpu0) / 1e9;
                 (encrypted ? crypto : plain).add(seconds);
-                System.out.printf("run %d: %-20s %.2f s (%,d bytes)%n", i + 1,
-                        encrypted ? "encrypted + signed" : "plain", seconds, service.info(manifest.id()).sizeBytes());
+                (encrypted ? cryptoCpu : plainCpu).add(cpuSeconds);
+                System.out.printf("run %d: %-20s %.2f s wall, %.2f s CPU (%,d bytes)%n", i + 1,
+                        encrypted ? "encrypted + signed" : "plain", seconds, cpuSeconds,
+                        service.info(manifest.id()).sizeBytes());
             }
         }
         double bestPlain = plain.stream().min(Double::compare).orElseThrow();
@@ -113,6 +119,16 @@ public final class BackupBenchmark {
         System.out.printf("best of %d: plain %.2f s, encrypted + signed %.2f s, ratio %.3f; medians %.2f s / %.2f s,"
                         + " ratio %.3f%n", repetitions, bestPlain, bestCrypto, bestCrypto / bestPlain, medianPlain,
                 medianCrypto, medianCrypto / medianPlain);
+        double medianPlainCpu = plainCpu.stream().sorted().toList().get(plainCpu.size() / 2);
+        double medianCryptoCpu = cryptoCpu.stream().sorted().toList().get(cryptoCpu.size() / 2);
+        System.out.printf("CPU time (all threads of this JVM), medians: plain %.2f s, encrypted + signed %.2f s, "
+                + "ratio %.3f%n", medianPlainCpu, medianCryptoCpu, medianCryptoCpu / medianPlainCpu);
+    }
+
+    /** CPU time of every thread of this JVM so far: less disturbed than wall time by other processes. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** The maintenance database at this scale, generated once into the work folder. */
