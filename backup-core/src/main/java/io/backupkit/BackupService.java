@@ -436,6 +436,47 @@ public final class BackupService {
         });
     }
 
+    /**
+     * Streams a stored backup's sidecar ({@code ID.json}: listing data and signature, no secrets)
+     * to {@code out}: what an upload for a later restore needs beside the archive. It holds what
+     * {@link #list(Actor)} shows, so it is checked and audited as a {@link Operation#LIST} (and does
+     * not use up the actor's download allowance). Returns the number of bytes written.
+     */
+    public long downloadSidecar(Actor actor, String id, OutputStream out) {
+        Objects.requireNonNull(out, "out");
+        io.backupkit.internal.BackupIds.requireValid(id);
+        return guard.run(actor, Operation.LIST, id, note -> {
+            try (InputStream in = config.store().open(io.backupkit.internal.Sidecar.objectName(id))) {
+                return in.transferTo(note.counting(out));
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new BackupNotFoundException("no backup " + id + " in store " + config.store().description());
+            } catch (IOException e) {
+                throw new StorageException("downloading the sidecar of backup " + id + " from "
+                        + config.store().description() + " failed: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /**
+     * Imports an uploaded backup (its sidecar and its archive) into the store for a later preview
+     * and restore, as {@link BackupCatalog#importBackup(InputStream, InputStream)} does, under the
+     * upload size limit: checked by the access policy, rate-limited and audited as an
+     * {@link Operation#UPLOAD}.
+     *
+     * @throws LimitExceededException the archive is larger than {@link SizeLimits#maxUploadBytes()}
+     * @throws InvalidArchiveException the upload is damaged, forged or not signed as required; nothing is stored
+     */
+    public BackupInfo importBackup(Actor actor, InputStream sidecarJson, InputStream archive) {
+        Objects.requireNonNull(sidecarJson, "sidecarJson");
+        Objects.requireNonNull(archive, "archive");
+        return guard.run(actor, Operation.UPLOAD, null, note -> {
+            BackupInfo info = catalog.importBackup(sidecarJson, archive);
+            note.backupId(info.id());
+            note.bytes(info.sizeBytes());
+            return info;
+        });
+    }
+
     /** Copies a stored backup to another store (for example an off-site copy); listed there once complete. */
     public void copy(String id, Store target) {
         copy(SYSTEM, id, target);
@@ -596,6 +637,31 @@ public final class BackupService {
      */
     public Optional<Job<?>> job(String jobId) {
         return jobs.job(jobId);
+    }
+
+    /**
+     * The job as {@link #job(String)} finds it, but only for the actor who started it, or for an
+     * actor the access policy allows the job's operation (a super-admin): for a web route that
+     * polls a job on behalf of a user. Empty otherwise, as if there were no such job.
+     */
+    public Optional<Job<?>> job(Actor actor, String jobId) {
+        Objects.requireNonNull(actor, "actor");
+        return jobs.job(jobId).filter(job -> job.actorId().equals(actor.id())
+                || permits(actor, switch (job.kind()) {
+                    case BACKUP -> Operation.BACKUP;
+                    case RESTORE -> Operation.RESTORE;
+                    case UNDO -> Operation.UNDO;
+                    case VERIFY -> Operation.VERIFY;
+                    case PREVIEW -> Operation.PREVIEW;
+                }));
+    }
+
+    private boolean permits(Actor actor, Operation operation) {
+        try {
+            return policy.permits(actor, operation);
+        } catch (RuntimeException e) {
+            return false; // a policy that fails refuses
+        }
     }
 
     /** Running, queued and recently finished jobs, oldest first. */
