@@ -6,7 +6,6 @@ import io.backupkit.AccessDeniedException;
 import io.backupkit.Actor;
 import io.backupkit.AuditOutcome;
 import io.backupkit.AuditRecord;
-import io.backupkit.BackupException;
 import io.backupkit.BackupInfo;
 import io.backupkit.BackupManifest;
 import io.backupkit.BackupRequest;
@@ -70,10 +69,11 @@ final class BackupRoutes {
         });
 
         r.get("/api/admin/backup/jobs/{id}", ctx -> {
-            // The library leaves it to the host to decide who may watch a job: here, whoever may
-            // read the backup status (the super-admin).
-            requirePermitted(actor(ctx), Operation.STATUS, "job poll");
-            ctx.json(views.job(backups.job(ctx.pathParam("id"))
+            // 403 (audited) for a role that may not even read the status; then the library finds
+            // the job only for its actor or someone the policy allows its operation.
+            Actor actor = actor(ctx);
+            requirePermitted(actor, Operation.STATUS, "job poll");
+            ctx.json(views.job(backups.job(actor, ctx.pathParam("id"))
                     .orElseThrow(() -> ApiError.notFound("Tâche inconnue ou expirée."))));
         });
 
@@ -109,13 +109,12 @@ final class BackupRoutes {
 
         r.get("/api/admin/backups/{id}/sidecar", ctx -> {
             // The sidecar (listing data and signature, no secret) goes with a downloaded archive
-            // when it is uploaded again. The library has no download for it: read it from the store.
-            BackupInfo info = backups.info(actor(ctx), ctx.pathParam("id"));
+            // when it is uploaded again.
+            Actor actor = actor(ctx);
+            BackupInfo info = backups.info(actor, ctx.pathParam("id"));
             ctx.contentType("application/json");
             ctx.header("Content-Disposition", "attachment; filename=\"" + info.id() + ".json\"");
-            try (InputStream in = backups.store().open(info.id() + ".json")) {
-                in.transferTo(ctx.outputStream());
-            }
+            backups.downloadSidecar(actor, info.id(), ctx.outputStream());
         });
 
         r.post("/api/admin/backups/upload", this::upload);
@@ -137,7 +136,8 @@ final class BackupRoutes {
      */
     private void upload(Context ctx) throws IOException {
         Actor actor = actor(ctx);
-        // The library's import has no actor yet: the host checks the policy and audits the import.
+        // Checked up front so that a refused user never gets to send a large body; the library
+        // checks (and audits) again when it imports.
         requirePermitted(actor, Operation.UPLOAD, "upload");
         long cap = backups.catalog().limits().maxUploadBytes();
         long length = ctx.req().getContentLengthLong();
@@ -149,28 +149,18 @@ final class BackupRoutes {
         if (sidecar == null || archive == null || archive.size() == 0) {
             throw ApiError.badRequest("Joignez l'archive (.tar.zst.age) et son fichier .json.");
         }
-        Instant start = Instant.now();
         try (InputStream s = sidecar.content(); InputStream a = archive.content()) {
-            BackupInfo info = backups.catalog().importBackup(s, a);
-            audit(actor, info.id(), AuditOutcome.OK, "imported " + info.archiveName(), info.sizeBytes(), start);
+            // size, hash, signature, decryption and every entry checked while it streams; audited
+            BackupInfo info = backups.importBackup(actor, s, a);
             ctx.status(HttpStatus.CREATED).json(views.info(info));
-        } catch (BackupException e) {
-            audit(actor, null, e instanceof LimitExceededException ? AuditOutcome.DENIED : AuditOutcome.INVALID,
-                    e.getClass().getSimpleName() + ": " + e.getMessage(), archive.size(), start);
-            throw e;
         }
-    }
-
-    private void audit(Actor actor, String backupId, AuditOutcome outcome, String detail, Long bytes, Instant start) {
-        backups.auditSink().append(AuditRecord.unsealed(Instant.now(), actor, Operation.UPLOAD, backupId, outcome,
-                detail, bytes, Duration.between(start, Instant.now())));
     }
 
     /** How many audit records the page shows. */
     static final int AUDIT_PAGE = 100;
 
     /**
-     * For the few checks the host makes itself (polling a job, until the library's upload): refuses
+     * For the few checks the host makes itself (polling a job, an upload before its body is read): refuses
      * like the library would, and records the denial in the same audit trail.
      */
     private void requirePermitted(Actor actor, Operation operation, String what) {
