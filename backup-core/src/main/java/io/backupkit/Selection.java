@@ -28,8 +28,12 @@ import java.util.Set;
  * @param conflict what to do when a chosen row (or one of its descendants) exists live with other values
  * @param allowRedacted merge from a redacted backup (secrets left out, columns masked) anyway; without
  *                 it such a backup is refused, since its placeholders would land in the live data
+ * @param mediaKeys the host's mapping from the merged rows to the media files they reference (names
+ *                 as the media source lists them), whose missing files the restore puts back; {@code null}
+ *                 for none (see {@link #withMedia(java.util.function.Function)})
  */
-public record Selection(Set<String> tables, Map<String, List<Object>> rows, Conflict conflict, boolean allowRedacted) {
+public record Selection(Set<String> tables, Map<String, List<Object>> rows, Conflict conflict, boolean allowRedacted,
+                        java.util.function.Function<SelectiveRestoreResult, java.util.Collection<String>> mediaKeys) {
 
     /** What to do with a row that exists live with different values. */
     public enum Conflict {
@@ -59,7 +63,29 @@ public record Selection(Set<String> tables, Map<String, List<Object>> rows, Conf
 
     /** A selection that refuses redacted backups. */
     public Selection(Set<String> tables, Map<String, List<Object>> rows, Conflict conflict) {
-        this(tables, rows, conflict, false);
+        this(tables, rows, conflict, false, null);
+    }
+
+    /** A selection without media. */
+    public Selection(Set<String> tables, Map<String, List<Object>> rows, Conflict conflict, boolean allowRedacted) {
+        this(tables, rows, conflict, allowRedacted, null);
+    }
+
+    /**
+     * This selection putting back the media files of the rows it merges: after the merge the
+     * library calls {@code mediaKeys} with the result (every row considered, with its key and what
+     * happened to it), and the host answers with the media names those rows reference, for example
+     * from a {@code messages.image_path} column it reads back. Of those, the files missing from the
+     * service's media source are restored from the backup, checked like in a full restore; files
+     * present are left as they are and nothing is deleted. The outcome is in
+     * {@link SelectiveRestoreResult#media()}.
+     *
+     * <pre>{@code
+     * Selection.rows("messages", 42).withMedia(result -> imagePathsOf(result.rows()))
+     * }</pre>
+     */
+    public Selection withMedia(java.util.function.Function<SelectiveRestoreResult, java.util.Collection<String>> keys) {
+        return new Selection(tables, rows, conflict, allowRedacted, Objects.requireNonNull(keys, "keys"));
     }
 
     /**
@@ -67,7 +93,7 @@ public record Selection(Set<String> tables, Map<String, List<Object>> rows, Conf
      * placeholders ({@code redacted-N}, masked emails and hashes) instead of the real values.
      */
     public Selection allowRedacted(boolean allow) {
-        return new Selection(tables, rows, conflict, allow);
+        return new Selection(tables, rows, conflict, allow, mediaKeys);
     }
 
     /** Whole tables. */
@@ -89,11 +115,11 @@ public record Selection(Set<String> tables, Map<String, List<Object>> rows, Conf
         List<Object> list = new ArrayList<>(more.getOrDefault(table, List.of()));
         list.addAll(List.of(keys));
         more.put(table, list);
-        return new Selection(tables, more, conflict, allowRedacted);
+        return new Selection(tables, more, conflict, allowRedacted, mediaKeys);
     }
 
     /** This selection with another conflict policy. */
     public Selection onConflict(Conflict policy) {
-        return new Selection(tables, rows, policy, allowRedacted);
+        return new Selection(tables, rows, policy, allowRedacted, mediaKeys);
     }
 }

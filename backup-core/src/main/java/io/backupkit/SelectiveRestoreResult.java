@@ -8,8 +8,10 @@ import java.util.Objects;
  *
  * @param backupId the backup
  * @param rows     one outcome per row considered, parents first
+ * @param media    the media files put back for the merged rows ({@link MediaRestoreResult#NONE}
+ *                 unless the selection asked for them with {@link Selection#withMedia})
  */
-public record SelectiveRestoreResult(String backupId, List<RowOutcome> rows) {
+public record SelectiveRestoreResult(String backupId, List<RowOutcome> rows, MediaRestoreResult media) {
 
     /** What happened to one row. */
     public enum Action {
@@ -41,6 +43,17 @@ public record SelectiveRestoreResult(String backupId, List<RowOutcome> rows) {
     public SelectiveRestoreResult {
         Objects.requireNonNull(backupId, "backupId");
         rows = List.copyOf(rows);
+        Objects.requireNonNull(media, "media");
+    }
+
+    /** A result without media. */
+    public SelectiveRestoreResult(String backupId, List<RowOutcome> rows) {
+        this(backupId, rows, MediaRestoreResult.NONE);
+    }
+
+    /** This result with the media put back. */
+    public SelectiveRestoreResult withMedia(MediaRestoreResult restored) {
+        return new SelectiveRestoreResult(backupId, rows, restored);
     }
 
     /** How many rows got each action. */

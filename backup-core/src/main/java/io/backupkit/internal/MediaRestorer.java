@@ -37,8 +37,16 @@ public final class MediaRestorer {
     /** Restores the media of {@code manifest} into {@code target} as {@code mode} says. */
     public static MediaRestoreResult restore(BackupCatalog catalog, BackupManifest manifest, MediaSource target,
                                              MediaRestoreMode mode, java.nio.file.Path tempDirectory) {
+        return restore(catalog, manifest, target, mode, tempDirectory, name -> true);
+    }
+
+    /** As above, for the media names {@code include} accepts only (a selective restore's files). */
+    public static MediaRestoreResult restore(BackupCatalog catalog, BackupManifest manifest, MediaSource target,
+                                             MediaRestoreMode mode, java.nio.file.Path tempDirectory,
+                                             java.util.function.Predicate<String> include) {
         List<ManifestEntry> media = manifest.entries().stream()
-                .filter(e -> e.kind() == ManifestEntry.Kind.MEDIA).toList();
+                .filter(e -> e.kind() == ManifestEntry.Kind.MEDIA)
+                .filter(e -> include.test(e.name().substring(ArchiveLayout.MEDIA_PREFIX.length()))).toList();
         if (media.isEmpty() || mode == MediaRestoreMode.SKIP) {
             return MediaRestoreResult.NONE;
         }
@@ -66,6 +74,9 @@ public final class MediaRestorer {
         long[] bytes = {0};
         catalog.forEachMediaEntry(manifest.id(), manifest, (entry, content) -> {
             String name = entry.name().substring(ArchiveLayout.MEDIA_PREFIX.length());
+            if (!include.test(name)) {
+                return; // not asked for; the catalog still checks its bytes
+            }
             Long liveSize = live.get(name);
             if (liveSize != null) {
                 boolean same;

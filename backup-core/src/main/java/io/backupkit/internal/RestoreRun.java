@@ -106,12 +106,50 @@ public final class RestoreRun {
         try (Staging staging = stage(restorer, manifest, false, true, true)) {
             io.backupkit.SelectiveRestoreResult result = staging.mergeIntoLive(config.dataSource(), selection);
             LOG.info("selective restore of {}: {} rows considered", id, result.rows().size());
+            if (selection.mediaKeys() != null) {
+                result = result.withMedia(selectedMedia(manifest, selection, result));
+            }
             return result;
         } catch (BackupException e) {
             throw e;
         } catch (Exception e) {
             throw new BackupException("selective restore of backup " + id + " failed; nothing was changed: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The media files of the merged rows, as the host's mapping names them: the missing ones are
+     * put back (never replaced, never deleted). The rows are merged already, so a failure here is
+     * reported in the result, not thrown.
+     */
+    private io.backupkit.MediaRestoreResult selectedMedia(BackupManifest manifest, io.backupkit.Selection selection,
+                                                         io.backupkit.SelectiveRestoreResult merged) {
+        java.util.Set<String> wanted;
+        try {
+            wanted = java.util.Set.copyOf(selection.mediaKeys().apply(merged));
+        } catch (RuntimeException e) {
+            LOG.warn("selective restore of {}: the host's media mapping failed: {}", manifest.id(), e.toString());
+            return new io.backupkit.MediaRestoreResult(List.of(), 0, List.of(),
+                    List.of("*: the media mapping failed: " + e.getClass().getName()), 0);
+        }
+        if (wanted.isEmpty()) {
+            return io.backupkit.MediaRestoreResult.NONE;
+        }
+        try {
+            io.backupkit.MediaRestoreResult restored = MediaRestorer.restore(catalog, manifest, config.mediaSource(),
+                    io.backupkit.MediaRestoreMode.MISSING_ONLY, config.options().tempDirectory(), wanted::contains);
+            java.util.Set<String> inBackup = new java.util.HashSet<>();
+            manifest.entries().stream().filter(e -> e.kind() == io.backupkit.ManifestEntry.Kind.MEDIA)
+                    .forEach(e -> inBackup.add(e.name().substring(ArchiveLayout.MEDIA_PREFIX.length())));
+            List<String> failed = new ArrayList<>(restored.failed());
+            wanted.stream().filter(name -> !inBackup.contains(name)).sorted()
+                    .forEach(name -> failed.add(name + ": not in the backup"));
+            return new io.backupkit.MediaRestoreResult(restored.restored(), restored.unchanged(), restored.conflicts(),
+                    failed, restored.bytes());
+        } catch (RuntimeException e) {
+            LOG.warn("selective restore of {}: putting media back failed: {}", manifest.id(), e.getMessage());
+            return new io.backupkit.MediaRestoreResult(List.of(), 0, List.of(), List.of("*: " + e.getMessage()), 0);
         }
     }
 

@@ -284,6 +284,42 @@ class MediaBackupTest {
     }
 
     @Test
+    void aSelectiveRestorePutsBackOnlyTheMediaTheHostMapsFromTheMergedRows() throws Exception {
+        Files.createDirectories(dir.resolve("tmp"));
+        BackupService service = service(LocalDirectoryMediaSource.at(mediaFolder), Compression.zstd(3));
+        BackupManifest backup = service.backup();
+        long oneId = FaultTestKit.queryLong(db, "SELECT id FROM photos WHERE media_key = 'one.bin'");
+        FaultTestKit.exec(db, "DELETE FROM photos WHERE media_key = 'one.bin'");
+        Files.delete(mediaFolder.resolve("one.bin"));
+        Files.delete(mediaFolder.resolve("empty.bin")); // missing too, but no merged row references it
+        java.util.List<io.backupkit.SelectiveRestoreResult> seen = new java.util.ArrayList<>();
+
+        io.backupkit.SelectiveRestoreResult result = service.restoreSelected(backup.id(),
+                io.backupkit.Selection.rows("photos", oneId).withMedia(merged -> {
+                    seen.add(merged);
+                    java.util.List<String> keys = new java.util.ArrayList<>();
+                    for (var row : merged.rows()) {
+                        // the host reads the media column of each restored row back from its database
+                        try {
+                            keys.add(FaultTestKit.queryString(db, "SELECT media_key FROM photos WHERE id = " + row.key()));
+                        } catch (java.sql.SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                    keys.add("never/backed-up.bin");
+                    return keys;
+                }));
+
+        assertThat(seen).singleElement().satisfies(r -> assertThat(r.rows()).extracting(row -> row.action())
+                .containsExactly(io.backupkit.SelectiveRestoreResult.Action.INSERTED));
+        assertThat(FaultTestKit.queryLong(db, "SELECT count(*) FROM photos WHERE media_key = 'one.bin'")).isEqualTo(1);
+        assertThat(result.media().restored()).containsExactly("one.bin");
+        assertThat(result.media().failed()).containsExactly("never/backed-up.bin: not in the backup");
+        assertThat(mediaFolder.resolve("one.bin")).hasBinaryContent(files.get("one.bin"));
+        assertThat(mediaFolder.resolve("empty.bin")).as("not referenced by a merged row").doesNotExist();
+    }
+
+    @Test
     void overwriteModeReplacesChangedFilesAndSkipModeTouchesNothing() throws Exception {
         Files.createDirectories(dir.resolve("tmp"));
         BackupService service = service(LocalDirectoryMediaSource.at(mediaFolder), Compression.zstd(3));
