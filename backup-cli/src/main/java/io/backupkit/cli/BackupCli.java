@@ -285,6 +285,11 @@ public final class BackupCli implements Callable<Integer> {
                 + "integrity, foreign-key and row-count checks.")
         boolean deep;
 
+        @Option(names = "--db", paramLabel = "JDBC_URL",
+                description = "With --deep, for a PostgreSQL backup: the database to rebuild it in (a scratch schema, "
+                        + "rolled back). A SQLite backup is rebuilt in a temporary file and needs none.")
+        String db;
+
         @Option(names = "--record", negatable = true, defaultValue = "true", fallbackValue = "true",
                 description = "Record the result and its time in the backup's sidecar, shown by list (default; "
                         + "--no-record for a read-only store).")
@@ -298,7 +303,8 @@ public final class BackupCli implements Callable<Integer> {
         public Integer call() {
             VerifyDepth depth = deep ? VerifyDepth.DEEP : VerifyDepth.QUICK;
             BackupCatalog catalog = keys.apply(catalog()).withProgress(ProgressBar.forStderr());
-            VerificationResult result = catalog.verify(id, depth);
+            VerificationResult result = db == null ? catalog.verify(id, depth)
+                    : catalog.verify(id, depth, JdbcUrlDataSource.of(db));
             if (record) {
                 try {
                     catalog.recordVerification(id, BackupVerification.of(result, depth, java.time.Instant.now()),
