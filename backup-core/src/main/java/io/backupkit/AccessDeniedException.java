@@ -25,4 +25,9 @@ public class AccessDeniedException extends BackupException {
     public Operation operation() {
         return operation;
     }
+
+    @Override
+    public String code() {
+        return "access_denied";
+    }
 }

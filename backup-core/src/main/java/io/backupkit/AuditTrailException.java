@@ -33,4 +33,9 @@ public class AuditTrailException extends BackupException {
     public long line() {
         return line;
     }
+
+    @Override
+    public String code() {
+        return "audit_trail";
+    }
 }

@@ -7,4 +7,9 @@ public class BackupNotFoundException extends BackupException {
     public BackupNotFoundException(String message) {
         super(message);
     }
+
+    @Override
+    public String code() {
+        return "not_found";
+    }
 }

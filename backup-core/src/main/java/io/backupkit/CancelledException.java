@@ -16,4 +16,9 @@ public class CancelledException extends BackupException {
     public CancelledException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    @Override
+    public String code() {
+        return "cancelled";
+    }
 }

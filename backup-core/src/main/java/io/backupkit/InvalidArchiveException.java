@@ -14,4 +14,9 @@ public class InvalidArchiveException extends BackupException {
     public InvalidArchiveException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    @Override
+    public String code() {
+        return "invalid_archive";
+    }
 }

@@ -72,6 +72,15 @@ public interface Job<T> {
     Optional<String> error();
 
     /**
+     * With {@link #error()}: the failure's {@link BackupException#code()} ({@code invalid_archive},
+     * {@code wrong_key}, {@code rate_limited}...), {@code cancelled} for a cancelled job, or
+     * {@code internal} for an unexpected exception; empty otherwise.
+     */
+    default Optional<String> errorCode() {
+        return Optional.empty();
+    }
+
+    /**
      * Asks the job to stop. A queued job is cancelled at once; a running one stops at its next
      * check (between batches of rows, or of bytes read) and undoes what it did.
      *

@@ -81,4 +81,9 @@ public class LimitExceededException extends BackupException {
     public long observed() {
         return observed;
     }
+
+    @Override
+    public String code() {
+        return "limit_exceeded";
+    }
 }

@@ -48,4 +48,9 @@ public class RateLimitedException extends BackupException {
     public Duration retryAfter() {
         return retryAfter;
     }
+
+    @Override
+    public String code() {
+        return "rate_limited";
+    }
 }

@@ -21,4 +21,9 @@ public class SignatureException extends InvalidArchiveException {
     public SignatureException(String message) {
         super(message);
     }
+
+    @Override
+    public String code() {
+        return "signature_refused";
+    }
 }

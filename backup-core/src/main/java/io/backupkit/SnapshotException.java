@@ -10,4 +10,9 @@ public class SnapshotException extends BackupException {
     public SnapshotException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    @Override
+    public String code() {
+        return "snapshot_failed";
+    }
 }

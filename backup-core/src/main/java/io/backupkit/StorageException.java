@@ -10,4 +10,9 @@ public class StorageException extends BackupException {
     public StorageException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    @Override
+    public String code() {
+        return "storage_failed";
+    }
 }

@@ -10,4 +10,9 @@ public class UnsupportedDatabaseException extends BackupException {
     public UnsupportedDatabaseException(String message) {
         super(message);
     }
+
+    @Override
+    public String code() {
+        return "unsupported_database";
+    }
 }

@@ -12,4 +12,9 @@ public class WrongKeyException extends BackupException {
     public WrongKeyException(String message) {
         super(message);
     }
+
+    @Override
+    public String code() {
+        return "wrong_key";
+    }
 }

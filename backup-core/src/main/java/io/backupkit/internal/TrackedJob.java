@@ -64,6 +64,7 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
     private String backupId;
     private T result;
     private String error;
+    private String errorCode;
     private boolean cancelRequested;
     private boolean pastNoReturn;
     private Thread runner;
@@ -138,6 +139,13 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
     public Optional<String> error() {
         synchronized (lock) {
             return Optional.ofNullable(error);
+        }
+    }
+
+    @Override
+    public Optional<String> errorCode() {
+        synchronized (lock) {
+            return Optional.ofNullable(errorCode);
         }
     }
 
@@ -225,8 +233,10 @@ public final class TrackedJob<T> implements Job<T>, Runnable {
                 finish(JobState.SUCCEEDED, value, null);
             } else if (cancelRequested) {
                 finish(JobState.CANCELLED, null, cancelMessage);
+                errorCode = "cancelled";
             } else {
                 finish(JobState.FAILED, null, safeMessage(failure));
+                errorCode = failure instanceof BackupException b ? b.code() : "internal";
             }
         }
         if (failure != null && !cancelRequested) {

@@ -210,6 +210,7 @@ class JobsTest {
         assertThat(cancelAccepted).isTrue();
         assertThat(job.state()).isEqualTo(JobState.CANCELLED);
         assertThat(job.error()).hasValueSatisfying(e -> assertThat(e).contains("cancelled").contains("nothing was stored"));
+        assertThat(job.errorCode()).contains("cancelled");
         assertThat(job.result()).isEmpty();
         assertThat(job.progress().percent()).isLessThan(100);
         assertThat(service.list()).isEmpty();
@@ -218,6 +219,20 @@ class JobsTest {
         assertThat(job.cancel()).as("a finished job cannot be cancelled").isFalse();
         assertThat(service.status().lastFailure()).as("a cancellation is no failure").isNull();
         assertThat(service.status().incidents()).isEmpty();
+    }
+
+    @Test
+    void aFailedJobNamesItsFailureWithAStableCode() throws Exception {
+        BackupService service = service();
+        Job<RestoreResult> job = service.startRestore(ADMIN, "20261126T101500123Z-a1b2c3", RestoreOptions.builder().build());
+        assertThat(job.await(WAIT)).isTrue();
+
+        assertThat(job.state()).isEqualTo(JobState.FAILED);
+        assertThat(job.errorCode()).contains("not_found");
+        assertThat(job.error()).hasValueSatisfying(e -> assertThat(e).contains("20261126T101500123Z-a1b2c3"));
+        Job<BackupManifest> ok = service.startBackup(ADMIN, BackupRequest.defaults());
+        assertThat(ok.await(WAIT)).isTrue();
+        assertThat(ok.errorCode()).isEmpty();
     }
 
     @Test

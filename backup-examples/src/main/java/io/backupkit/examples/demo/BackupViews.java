@@ -5,7 +5,6 @@ import io.backupkit.AuditVerification;
 import io.backupkit.BackupInfo;
 import io.backupkit.Job;
 import io.backupkit.JobProgress;
-import io.backupkit.JobState;
 import io.backupkit.BackupManifest;
 import io.backupkit.BackupStatus;
 import io.backupkit.RestorePreview;
@@ -98,9 +97,9 @@ final class BackupViews {
         } else if (r instanceof VerificationResult v) {
             m.put("result", Map.of("ok", v.ok(), "problems", v.problems(), "entriesChecked", v.entriesChecked()));
         }
-        // The job reports its error as text only; the code says which state it ended in.
-        m.put("error", j.error().map(e -> Map.of("error", e, "code",
-                j.state() == JobState.CANCELLED ? "cancelled" : "job_failed")).orElse(null));
+        // The library's stable code (wrong_key, invalid_archive, rate_limited, cancelled...) lets the
+        // page tell a wrong key from a damaged archive.
+        m.put("error", j.error().map(e -> Map.of("error", e, "code", j.errorCode().orElse("job_failed"))).orElse(null));
         return m;
     }
 
