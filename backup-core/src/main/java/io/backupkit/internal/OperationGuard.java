@@ -229,7 +229,7 @@ public final class OperationGuard {
     }
 
     static AuditOutcome classify(Throwable e) {
-        if (e instanceof io.backupkit.CancelledException) {
+        if (e instanceof io.backupkit.CancelledException || interrupted(e)) {
             return AuditOutcome.CANCELLED;
         }
         if (e instanceof WrongKeyException) {
@@ -242,6 +242,18 @@ public final class OperationGuard {
             return AuditOutcome.INVALID;
         }
         return AuditOutcome.FAILED;
+    }
+
+    /** Whether a failure came from an interrupt (a job cancelled mid-read), anywhere in its causes. */
+    private static boolean interrupted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            // (a SocketTimeoutException is an InterruptedIOException too, but a timeout, not a cancel)
+            if ((t instanceof java.io.InterruptedIOException && !(t instanceof java.net.SocketTimeoutException))
+                    || t instanceof InterruptedException || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -134,7 +134,13 @@ class OperationGuardTest {
                 new Case(new InvalidArchiveException("entry 'sql/1' has 3 bytes;\nthe manifest records 4"), AuditOutcome.INVALID,
                         "InvalidArchiveException: entry 'sql/1' has 3 bytes; the manifest records 4"),
                 new Case(new IllegalStateException("duplicate key (email)=(alice@secret.test) password=hunter2"),
-                        AuditOutcome.FAILED, "java.lang.IllegalStateException (message not recorded)"));
+                        AuditOutcome.FAILED, "java.lang.IllegalStateException (message not recorded)"),
+                new Case(new io.backupkit.StorageException("reading backup X failed: cancelled",
+                        new java.io.InterruptedIOException("cancelled")), AuditOutcome.CANCELLED,
+                        "StorageException: reading backup X failed: cancelled"),
+                new Case(new io.backupkit.StorageException("reading backup X failed: Read timed out",
+                        new java.net.SocketTimeoutException("Read timed out")), AuditOutcome.FAILED,
+                        "StorageException: reading backup X failed: Read timed out"));
         for (Case c : cases) {
             assertThatThrownBy(() -> guard.run(root, Operation.RESTORE, "id", note -> {
                 throw c.thrown();
