@@ -97,12 +97,6 @@ public final class BackupRun {
                     mediaSource, ageRecipients, signingKey);
         }
 
-        /** The same configuration without media, for backups that only guard the database (pre-restore). */
-        public Config withoutMedia() {
-            return new Config(dataSource, dialect, store, options, redaction, listener, clock, libraryVersion, null,
-                    ageRecipients, signingKey);
-        }
-
         /**
          * The configuration of a {@code pre-restore} safety backup: no media and no redaction, so
          * that undoing a restore brings back exactly the live data (a redacted safety backup would

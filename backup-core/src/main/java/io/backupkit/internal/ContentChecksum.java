@@ -128,14 +128,7 @@ public final class ContentChecksum {
         }
     }
 
-    /**
-     * Recomputes the checksum of every table of the manifest that has one, through a snapshot of
-     * the staged database, and returns a problem per table that differs. Empty when all match.
-     */
-    public static List<String> verify(Snapshot snapshot, BackupManifest manifest) throws Exception {
-        return verify(snapshot, manifest.tables().stream().filter(t -> t.contentChecksum() != null).toList());
-    }
-
+    /** Recomputes the checksums of the given tables through a snapshot of the staged database; a problem per table that differs. */
     private static List<String> verify(Snapshot snapshot, List<TableSummary> checked) throws Exception {
         List<String> problems = new ArrayList<>();
         if (checked.isEmpty()) {

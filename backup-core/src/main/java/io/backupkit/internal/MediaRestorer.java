@@ -7,7 +7,6 @@ import io.backupkit.MediaRestoreMode;
 import io.backupkit.MediaRestoreResult;
 import io.backupkit.spi.MediaObject;
 import io.backupkit.spi.MediaSource;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
@@ -99,8 +98,13 @@ public final class MediaRestorer {
             try {
                 java.nio.file.Files.createDirectories(tempDirectory);
                 temp = java.nio.file.Files.createTempFile(tempDirectory, "backupkit-media-", ".tmp");
+                MessageDigest digest = Sha256.newDigest();
+                long copied;
                 try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(temp)) {
-                    new VerifyingStream(content, entry).transferTo(out);
+                    copied = new java.security.DigestInputStream(content, digest).transferTo(out);
+                }
+                if (copied != entry.size() || !Sha256.hex(digest.digest()).equals(entry.sha256())) {
+                    throw new IOException("entry '" + entry.name() + "' does not match the manifest's size and SHA-256");
                 }
                 target.write(name, temp);
                 restored.add(name);
@@ -129,67 +133,11 @@ public final class MediaRestorer {
 
     private static boolean sameContent(MediaSource target, String name, String sha256) throws IOException {
         MessageDigest digest = Sha256.newDigest();
-        try (InputStream in = target.open(name)) {
-            byte[] buffer = new byte[64 * 1024];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
+        try (InputStream in = new java.security.DigestInputStream(target.open(name), digest)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
         } catch (NoSuchFileException e) {
             return false;
         }
         return Sha256.hex(digest.digest()).equals(sha256);
-    }
-
-    /** Passes an entry's bytes through and, at their end, throws when their size or SHA-256 differs from the manifest. */
-    private static final class VerifyingStream extends FilterInputStream {
-        private final ManifestEntry entry;
-        private final MessageDigest digest = Sha256.newDigest();
-        private long count;
-        private boolean checked;
-
-        VerifyingStream(InputStream in, ManifestEntry entry) {
-            super(in);
-            this.entry = entry;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                digest.update(b, off, n);
-                count += n;
-                if (count > entry.size()) {
-                    throw new IOException("entry '" + entry.name() + "' is longer than the manifest says");
-                }
-                if (count == entry.size()) {
-                    check(); // a writer that reads exactly size bytes never asks for the end
-                }
-            } else if (n < 0) {
-                check();
-            }
-            return n;
-        }
-
-        private void check() throws IOException {
-            if (checked) {
-                return;
-            }
-            checked = true;
-            if (count != entry.size() || !Sha256.hex(digest.digest()).equals(entry.sha256())) {
-                throw new IOException("entry '" + entry.name() + "' does not match the manifest's size and SHA-256");
-            }
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            throw new IOException("skipping is not supported while verifying");
-        }
     }
 }

@@ -139,8 +139,6 @@ final class InsertThread implements AutoCloseable {
 
     /** A failure surfacing later than the task that caused it, naming that task's entry. */
     static SQLException inEntry(String entry, SQLException e) {
-        SQLException wrapped = new SQLException("entry '" + entry + "': " + e.getMessage(), e.getSQLState(),
-                e.getErrorCode(), e);
-        return wrapped;
+        return new SQLException("entry '" + entry + "': " + e.getMessage(), e.getSQLState(), e.getErrorCode(), e);
     }
 }
