@@ -4,9 +4,7 @@ import io.backupkit.spi.Store;
 
 import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -22,9 +20,8 @@ import java.util.Objects;
  * assertThat(full.list()).isEmpty();
  * }</pre>
  */
-public final class FailingStore implements Store {
+public final class FailingStore extends StreamWrappingStore {
 
-    private final Store delegate;
     private final long limit;
 
     /**
@@ -32,7 +29,7 @@ public final class FailingStore implements Store {
      * @param limit how many bytes each upload accepts before it fails; zero fails the first byte
      */
     public FailingStore(Store delegate, long limit) {
-        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        super(delegate);
         if (limit < 0) {
             throw new IllegalArgumentException("limit must not be negative but was " + limit);
         }
@@ -45,55 +42,13 @@ public final class FailingStore implements Store {
     }
 
     @Override
-    public String description() {
-        return delegate.description();
-    }
-
-    @Override
-    public Upload upload(String name) throws IOException {
-        Upload upload = delegate.upload(name);
-        OutputStream stream = new LimitedStream(upload.stream());
-        return new Upload() {
-            @Override
-            public OutputStream stream() {
-                return stream;
-            }
-
-            @Override
-            public void commit() throws IOException {
-                upload.commit();
-            }
-
-            @Override
-            public void abort() {
-                upload.abort();
-            }
-
-            @Override
-            public void close() {
-                upload.close();
-            }
-        };
-    }
-
-    @Override
-    public InputStream open(String name) throws IOException {
-        return delegate.open(name);
-    }
-
-    @Override
-    public List<String> list() throws IOException {
-        return delegate.list();
-    }
-
-    @Override
-    public void delete(String name) throws IOException {
-        delegate.delete(name);
+    protected OutputStream wrap(String name, OutputStream out) {
+        return new LimitedStream(out);
     }
 
     @Override
     public String toString() {
-        return "FailingStore[" + delegate.description() + ", after " + limit + " bytes]";
+        return "FailingStore[" + description() + ", after " + limit + " bytes]";
     }
 
     /** Counts bytes per upload; like a full disk, it accepts what fits and then refuses everything. */

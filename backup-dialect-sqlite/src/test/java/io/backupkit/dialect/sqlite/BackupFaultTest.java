@@ -423,36 +423,22 @@ class BackupFaultTest {
     }
 
     /** Delegates to a store, except that sidecar uploads ({@code ID.json}) run out of space at once. */
-    private static final class SidecarFailingStore implements Store {
-        private final Store delegate;
+    private static final class SidecarFailingStore extends io.backupkit.testing.StreamWrappingStore {
+        private final FailingStore full;
 
         SidecarFailingStore(Store delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String description() {
-            return delegate.description();
+            super(delegate);
+            this.full = new FailingStore(delegate, 10);
         }
 
         @Override
         public Upload upload(String name) throws java.io.IOException {
-            return name.endsWith(".json") ? new FailingStore(delegate, 10).upload(name) : delegate.upload(name);
+            return name.endsWith(".json") ? full.upload(name) : super.upload(name);
         }
 
         @Override
-        public java.io.InputStream open(String name) throws java.io.IOException {
-            return delegate.open(name);
-        }
-
-        @Override
-        public List<String> list() throws java.io.IOException {
-            return delegate.list();
-        }
-
-        @Override
-        public void delete(String name) throws java.io.IOException {
-            delegate.delete(name);
+        protected java.io.OutputStream wrap(String name, java.io.OutputStream out) {
+            return out;
         }
     }
 
@@ -460,24 +446,17 @@ class BackupFaultTest {
      * Delegates to a store; the first time the backup's own thread writes bytes to an upload, that
      * thread is interrupted just before the bytes are handed on.
      */
-    private static final class InterruptingStore implements Store {
-        private final Store delegate;
+    private static final class InterruptingStore extends io.backupkit.testing.StreamWrappingStore {
         private final AtomicReference<Thread> target;
 
         InterruptingStore(Store delegate, AtomicReference<Thread> target) {
-            this.delegate = delegate;
+            super(delegate);
             this.target = target;
         }
 
         @Override
-        public String description() {
-            return delegate.description();
-        }
-
-        @Override
-        public Upload upload(String name) throws java.io.IOException {
-            Upload upload = delegate.upload(name);
-            java.io.OutputStream stream = new java.io.FilterOutputStream(upload.stream()) {
+        protected java.io.OutputStream wrap(String name, java.io.OutputStream upload) {
+            return new java.io.FilterOutputStream(upload) {
                 private boolean interrupted;
 
                 @Override
@@ -489,42 +468,6 @@ class BackupFaultTest {
                     out.write(b, off, len);
                 }
             };
-            return new Upload() {
-                @Override
-                public java.io.OutputStream stream() {
-                    return stream;
-                }
-
-                @Override
-                public void commit() throws java.io.IOException {
-                    upload.commit();
-                }
-
-                @Override
-                public void abort() {
-                    upload.abort();
-                }
-
-                @Override
-                public void close() {
-                    upload.close();
-                }
-            };
-        }
-
-        @Override
-        public java.io.InputStream open(String name) throws java.io.IOException {
-            return delegate.open(name);
-        }
-
-        @Override
-        public List<String> list() throws java.io.IOException {
-            return delegate.list();
-        }
-
-        @Override
-        public void delete(String name) throws java.io.IOException {
-            delegate.delete(name);
         }
     }
 }

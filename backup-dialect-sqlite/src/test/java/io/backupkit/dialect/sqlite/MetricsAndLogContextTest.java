@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.backupkit.spi.Store;
 import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,58 +114,23 @@ class MetricsAndLogContextTest {
     }
 
     /** A store that notes the MDC's backup id on every write to an upload (made on the archive thread). */
-    private record MdcSpyStore(Store delegate, Set<String> seen) implements Store {
-        @Override
-        public String description() {
-            return delegate.description();
+    private static final class MdcSpyStore extends io.backupkit.testing.StreamWrappingStore {
+        private final Set<String> seen;
+
+        MdcSpyStore(Store delegate, Set<String> seen) {
+            super(delegate);
+            this.seen = seen;
         }
 
         @Override
-        public Upload upload(String name) throws IOException {
-            Upload upload = delegate.upload(name);
-            OutputStream out = new FilterOutputStream(upload.stream()) {
+        protected OutputStream wrap(String name, OutputStream out) {
+            return new FilterOutputStream(out) {
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
                     seen.add(String.valueOf(MDC.get("backupkit.backup")));
                     out.write(b, off, len);
                 }
             };
-            return new Upload() {
-                @Override
-                public OutputStream stream() {
-                    return out;
-                }
-
-                @Override
-                public void commit() throws IOException {
-                    upload.commit();
-                }
-
-                @Override
-                public void abort() {
-                    upload.abort();
-                }
-
-                @Override
-                public void close() {
-                    upload.close();
-                }
-            };
-        }
-
-        @Override
-        public InputStream open(String name) throws IOException {
-            return delegate.open(name);
-        }
-
-        @Override
-        public List<String> list() throws IOException {
-            return delegate.list();
-        }
-
-        @Override
-        public void delete(String name) throws IOException {
-            delegate.delete(name);
         }
     }
 
