@@ -223,7 +223,8 @@ public final class BackupCatalog {
         Sidecar current = readFullSidecar(id);
         BackupInfo info = current.backup().withVerification(record);
         Sidecar.Signature signature = signingKey == null ? null : Signatures.signVerification(signingKey, info, record);
-        byte[] json = Json.write(new Sidecar(current.sidecarVersion(), info, current.signature(), signature));
+        byte[] json = Json.write(new Sidecar(current.sidecarVersion(), info, current.signature(), signature,
+                current.manifest()));
         String name = Sidecar.objectName(id);
         boolean archiveThere = exists(info.archiveName());
         try (Store.Upload upload = store.replace(name)) {
@@ -354,9 +355,21 @@ public final class BackupCatalog {
                     java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
                 forEachEntry(id, manifest, staging::load);
                 report(new Progress(Phase.CHECK, null, manifest.totalRows(), manifest.totalRows(), 0));
-                problems.addAll(staging.complete());
-                if (problems.isEmpty()) {
-                    problems.addAll(io.backupkit.internal.ContentChecksum.verify(staging, manifest));
+                staging.commitLoaded();
+                io.backupkit.internal.ContentChecksum.Running content =
+                        io.backupkit.internal.ContentChecksum.start(staging, manifest);
+                List<String> found;
+                try {
+                    found = staging.complete();
+                } catch (Exception | Error e) {
+                    content.abandon();
+                    throw e;
+                }
+                if (found.isEmpty()) {
+                    problems.addAll(content.await());
+                } else {
+                    content.abandon(); // the staged database is unsound already
+                    problems.addAll(found);
                 }
             }
         } catch (InvalidArchiveException e) {
@@ -379,13 +392,37 @@ public final class BackupCatalog {
 
     /**
      * The manifest of a backup, for a caller that then reads the entries with
-     * {@link #forEachEntry}: the whole archive is read once and its size and SHA-256 checked against
-     * the sidecar (and the signature, the manifest, the entry names, sizes and order), but the
-     * entries' own SHA-256 are left to {@code forEachEntry}, which checks each one as it streams it
-     * (restores, previews and deep verifications write only to staging before that). This saves
-     * hashing every uncompressed byte twice.
+     * {@link #forEachEntry}, which checks every entry's size, SHA-256 and order as it streams it,
+     * then the archive's own {@code manifest.json} against this manifest and the archive's size and
+     * SHA-256 against the sidecar. Callers write only to staging before {@code forEachEntry} has
+     * returned (restores, previews, deep verifications).
+     *
+     * <p>When the sidecar carries a copy of the manifest, the copy is checked here (format, id,
+     * numbers, signature) and the archive is read only once, by {@code forEachEntry}. Otherwise
+     * (encrypted backups, very large manifests, older sidecars) the whole archive is read first to
+     * get its manifest, leaving the entries' own SHA-256 to {@code forEachEntry}.
      */
     public BackupManifest manifestForStreaming(String id) {
+        BackupIds.requireValid(id);
+        Sidecar sidecar = readFullSidecar(id);
+        if (sidecar.manifest() != null && !sidecar.backup().encrypted()) {
+            // The archive itself is verified while it loads; the phase is still reported.
+            report(new Progress(Phase.VERIFY, null, 0, 0, 0, sidecar.backup().sizeBytes()));
+            byte[] json = sidecar.manifest().getBytes(StandardCharsets.UTF_8);
+            List<String> problems = new ArrayList<>();
+            BackupManifest manifest = null;
+            try {
+                manifest = Json.read(json, BackupManifest.class);
+            } catch (IOException | RuntimeException e) {
+                problems.add("the sidecar's copy of manifest.json is not a valid manifest: " + e.getMessage());
+            }
+            if (manifest != null) {
+                checkManifestAlone(id, manifest, problems);
+                checkSignature(sidecar, Sha256.of(json, 0, json.length), problems);
+            }
+            requireOk(new VerificationResult(id, problems.isEmpty(), problems, 0));
+            return manifest;
+        }
         Scan scan = scan(id, null, false);
         requireOk(scan.result);
         return scan.manifest;
@@ -458,9 +495,15 @@ public final class BackupCatalog {
         try (InputStream raw = store.open(info.archiveName());
              InputStream in = new io.backupkit.internal.ProgressInputStream(raw, Long.MAX_VALUE, n -> { })) {
             report(new Progress(Phase.STAGE, null, 0, rowsTotal, 0));
-            ArchiveReader.read(in, algorithm, readers(info), limits, (name, size, content) -> {
+            boolean[] manifestSeen = new boolean[1];
+            ArchiveReader.Digests digests = ArchiveReader.read(in, algorithm, readers(info), limits, (name, size, content) -> {
                 if (name.equals(ArchiveLayout.MANIFEST)) {
+                    manifestSeen[0] = true;
+                    requireSameManifest(id, info.archiveName(), manifest, content);
                     return;
+                }
+                if (manifestSeen[0]) {
+                    throw new InvalidArchiveException("backup " + id + ": entry '" + name + "' follows manifest.json");
                 }
                 String next = expected.isEmpty() ? null : expected.keySet().iterator().next();
                 ManifestEntry entry = expected.remove(name);
@@ -502,7 +545,14 @@ public final class BackupCatalog {
                 };
                 try {
                     if ((entry.kind() == ManifestEntry.Kind.MEDIA) == media) {
-                        consumer.accept(entry, checked);
+                        try {
+                            consumer.accept(entry, checked);
+                        } catch (Exception e) {
+                            // A damaged entry is reported as damaged, not as whatever its bytes made
+                            // the consumer trip over (a duplicate key, a parse error).
+                            requireIntactAfterFailure(id, info.archiveName(), entry, checked, count, digest, e);
+                            throw e;
+                        }
                     }
                 } catch (InvalidArchiveException e) {
                     if (e.getMessage() != null && e.getMessage().contains(id)) {
@@ -516,13 +566,26 @@ public final class BackupCatalog {
                 }
                 checked.transferTo(java.io.OutputStream.nullOutputStream());
                 if (count[0] != entry.size() || !Sha256.hex(digest.digest()).equals(entry.sha256())) {
-                    throw new InvalidArchiveException("backup " + id + ": entry '" + name
-                            + "' changed since it was verified (size or SHA-256 differs from the manifest)");
+                    throw new InvalidArchiveException("backup " + id + ": entry '" + name + "' of archive "
+                            + info.archiveName() + " differs from the manifest (size or SHA-256)");
                 }
                 rowsBefore[0] += entryRows;
                 bytesBefore[0] += count[0];
                 report(new Progress(Phase.STAGE, entryTable, rowsBefore[0], rowsTotal, bytesBefore[0]));
             });
+            if (!expected.isEmpty()) {
+                throw new InvalidArchiveException("backup " + id + ": entries missing from the archive: "
+                        + expected.keySet());
+            }
+            if (!manifestSeen[0]) {
+                throw new InvalidArchiveException("backup " + id + ": manifest.json is missing: the archive is "
+                        + "truncated or not a backupkit archive");
+            }
+            if (digests.archiveSize() != info.sizeBytes() || !digests.archiveSha256().equals(info.archiveSha256())) {
+                throw new InvalidArchiveException("backup " + id + ": archive " + info.archiveName() + " ("
+                        + digests.archiveSize() + " bytes, SHA-256 " + digests.archiveSha256() + ") differs from the "
+                        + "sidecar's record (" + info.sizeBytes() + " bytes, SHA-256 " + info.archiveSha256() + ")");
+            }
         } catch (ArchiveReader.NotARecipientException e) {
             throw notARecipient(id);
         } catch (SizeLimiter.LimitIOException e) {
@@ -530,7 +593,7 @@ public final class BackupCatalog {
         } catch (NoSuchFileException e) {
             throw new InvalidArchiveException("backup " + id + ": archive " + info.archiveName() + " is missing");
         } catch (ArchiveReader.DamagedArchiveException e) {
-            throw new InvalidArchiveException("backup " + id + ": archive is damaged"
+            throw new InvalidArchiveException("backup " + id + ": archive " + info.archiveName() + " is damaged"
                     + (e.entry() == null ? "" : " at entry '" + e.entry() + "'") + ": " + e.getMessage(), e);
         } catch (IOException e) {
             if (SizeLimiter.limitExceeded(e) != null) {
@@ -539,8 +602,51 @@ public final class BackupCatalog {
             throw new StorageException("reading backup " + id + " from " + store.description() + " failed: "
                     + e.getMessage(), e);
         }
-        if (!expected.isEmpty()) {
-            throw new InvalidArchiveException("backup " + id + ": entries missing from the archive: " + expected.keySet());
+    }
+
+    /**
+     * After a consumer failed on an entry: reads the rest of the entry and throws an
+     * {@link InvalidArchiveException} naming it when its size or SHA-256 differs from the manifest,
+     * with the consumer's failure attached. Returns when the entry is intact (the consumer's failure
+     * stands) or cannot be read further (the store failed).
+     */
+    private static void requireIntactAfterFailure(String id, String archiveName, ManifestEntry entry, InputStream checked,
+                                                  long[] count, MessageDigest digest, Exception failure) {
+        if (Thread.currentThread().isInterrupted() || failure instanceof java.io.InterruptedIOException) {
+            return; // a cancelled load: nothing to diagnose
+        }
+        try {
+            checked.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+            return;
+        }
+        if (count[0] != entry.size() || !Sha256.hex(digest.digest()).equals(entry.sha256())) {
+            throw new InvalidArchiveException("backup " + id + ": entry '" + entry.name() + "' of archive "
+                    + archiveName + " differs from the manifest (size or SHA-256)", failure);
+        }
+    }
+
+    /** The archive's own manifest.json, read last, must be the manifest the loading followed. */
+    private static void requireSameManifest(String id, String archiveName, BackupManifest expected, InputStream content)
+            throws IOException {
+        byte[] json = content.readNBytes(MAX_MANIFEST_BYTES + 1);
+        BackupManifest actual = null;
+        List<String> problems = new ArrayList<>();
+        if (json.length > MAX_MANIFEST_BYTES) {
+            problems.add("manifest.json is larger than 64 MiB");
+        } else {
+            try {
+                actual = Json.read(json, BackupManifest.class);
+                checkManifestAlone(id, actual, problems);
+            } catch (IOException | RuntimeException e) {
+                problems.add("manifest.json is not a valid manifest: " + e.getMessage());
+            }
+        }
+        if (!expected.equals(actual)) {
+            throw new InvalidArchiveException("backup " + id + ": manifest.json of archive " + archiveName
+                    + " differs from the manifest it was checked against (the sidecar's copy, or an earlier read of the archive)"
+                    + (problems.isEmpty() ? "" : "; in the archive's manifest.json: " + String.join("; ", problems)));
         }
     }
 
@@ -983,8 +1089,8 @@ public final class BackupCatalog {
         return sum < 0 ? Long.MAX_VALUE : sum;
     }
 
-    private static void checkManifest(String id, BackupManifest manifest, Map<String, EntryDigest> seen,
-                                      List<String> problems) {
+    /** The checks of a manifest that need no archive: format version, id, numbers, entry folders. */
+    private static void checkManifestAlone(String id, BackupManifest manifest, List<String> problems) {
         if (manifest.formatVersion() != BackupManifest.FORMAT_VERSION) {
             problems.add("manifest.json has format version " + manifest.formatVersion() + "; this library reads "
                     + BackupManifest.FORMAT_VERSION);
@@ -993,13 +1099,25 @@ public final class BackupCatalog {
             problems.add("manifest.json belongs to backup " + manifest.id() + ", not " + id);
         }
         checkNumbers(manifest, problems);
+        for (ManifestEntry entry : manifest.entries()) {
+            String folder = entry.kind() == ManifestEntry.Kind.MEDIA ? ArchiveLayout.MEDIA_PREFIX : ArchiveLayout.SQL_PREFIX;
+            String unsafe = ArchiveReader.unsafeName(entry.name());
+            if (unsafe != null) {
+                String shown = entry.name().length() > 200 ? entry.name().substring(0, 200) + "..." : entry.name();
+                problems.add("entry '" + shown.replaceAll("\\p{Cntrl}", "?") + "' " + unsafe
+                        + "; backupkit archives hold only plain files under safe relative names");
+            } else if (!entry.name().startsWith(folder)) {
+                problems.add("entry '" + entry.name() + "' of kind " + entry.kind() + " is not under " + folder);
+            }
+        }
+    }
+
+    private static void checkManifest(String id, BackupManifest manifest, Map<String, EntryDigest> seen,
+                                      List<String> problems) {
+        checkManifestAlone(id, manifest, problems);
         Map<String, ManifestEntry> listed = new LinkedHashMap<>();
         for (ManifestEntry entry : manifest.entries()) {
             listed.put(entry.name(), entry);
-            String folder = entry.kind() == ManifestEntry.Kind.MEDIA ? ArchiveLayout.MEDIA_PREFIX : ArchiveLayout.SQL_PREFIX;
-            if (!entry.name().startsWith(folder)) {
-                problems.add("entry '" + entry.name() + "' of kind " + entry.kind() + " is not under " + folder);
-            }
             EntryDigest actual = seen.get(entry.name());
             if (actual == null) {
                 problems.add("entry '" + entry.name() + "' is listed in the manifest but missing from the archive");

@@ -167,6 +167,27 @@ public final class ArchiveReader {
      * devices, folders, sparse files, and names that are absolute, climb out with {@code ..}, use
      * backslashes or drive letters, or hold control characters.
      */
+    /**
+     * Why an entry name is unsafe (an absolute path, a backslash, path traversal, a control
+     * character), or null when it is a safe relative name. Used for tar headers and for the names a
+     * manifest lists.
+     */
+    public static String unsafeName(String name) {
+        if (name.isEmpty()) {
+            return "has an empty name";
+        } else if (name.startsWith("/") || name.matches("(?s)^[A-Za-z]:.*")) {
+            return "has an absolute path";
+        } else if (name.contains("\\")) {
+            return "has a backslash in its path";
+        } else if (("/" + name + "/").contains("/../") || ("/" + name + "/").contains("/./")
+                || name.contains("//") || name.endsWith("/")) {
+            return "has a path that is not canonical (../, ./ or empty segments): path traversal";
+        } else if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            return "has a control character in its name";
+        }
+        return null;
+    }
+
     private static void requireSafe(TarArchiveEntry entry, String name, String previous) throws DamagedArchiveException {
         String problem = null;
         if (entry.isSymbolicLink()) {
@@ -179,17 +200,8 @@ public final class ArchiveReader {
             problem = "is a device or pipe";
         } else if (entry.isSparse() || entry.isGNULongLinkEntry() || !entry.isFile()) {
             problem = "is not a plain file (type '" + (char) entry.getLinkFlag() + "')";
-        } else if (name.isEmpty()) {
-            problem = "has an empty name";
-        } else if (name.startsWith("/") || name.matches("(?s)^[A-Za-z]:.*")) {
-            problem = "has an absolute path";
-        } else if (name.contains("\\")) {
-            problem = "has a backslash in its path";
-        } else if (("/" + name + "/").contains("/../") || ("/" + name + "/").contains("/./")
-                || name.contains("//") || name.endsWith("/")) {
-            problem = "has a path that is not canonical (../, ./ or empty segments): path traversal";
-        } else if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            problem = "has a control character in its name";
+        } else if (unsafeName(name) != null) {
+            problem = unsafeName(name);
         } else if (entry.getSize() < 0) {
             problem = "has a negative size";
         }

@@ -231,7 +231,7 @@ public final class BackupRun {
                 return null;
             });
             upload = null;
-            commitSidecar(manifest, Sha256.of(manifestJson, 0, manifestJson.length),
+            commitSidecar(manifest, manifestJson, Sha256.of(manifestJson, 0, manifestJson.length),
                     Duration.ofMillis(Duration.ofNanos(System.nanoTime() - started).toMillis()));
             report(Phase.DONE, null);
             LOG.info("backup {}: done, {} tables, {} rows, {} bytes in {} ms", id, tableSummaries.size(), rowsDone,
@@ -534,13 +534,21 @@ public final class BackupRun {
         return List.copyOf(labels);
     }
 
-    private void commitSidecar(BackupManifest manifest, String manifestSha256, Duration took) {
+    /** The largest sidecar that carries a copy of the manifest; larger manifests stay in the archive only. */
+    private static final int MAX_SIDECAR_WITH_MANIFEST = 512 * 1024;
+
+    private void commitSidecar(BackupManifest manifest, byte[] manifestJson, String manifestSha256, Duration took) {
         BackupInfo info = new BackupInfo(id, createdAt, archiveName, archive.bytesWritten(), archive.archiveSha256(),
                 manifest.tables().size(), manifest.totalRows(), !config.ageRecipients().isEmpty(),
                 manifest.source().dialect(), manifest.labels(), took, null);
         Sidecar.Signature signature = config.signingKey() == null ? null
                 : Signatures.sign(config.signingKey(), info, manifestSha256);
-        byte[] json = Json.write(new Sidecar(Sidecar.VERSION, info, signature));
+        // Encrypted backups keep their manifest (schema, table names, counts) inside the encryption.
+        byte[] json = Json.write(new Sidecar(Sidecar.VERSION, info, signature, null, info.encrypted() ? null
+                : new String(manifestJson, java.nio.charset.StandardCharsets.UTF_8)));
+        if (json.length > MAX_SIDECAR_WITH_MANIFEST) {
+            json = Json.write(new Sidecar(Sidecar.VERSION, info, signature));
+        }
         try (Store.Upload sidecar = config.store().upload(Sidecar.objectName(id))) {
             sidecar.stream().write(json);
             sidecar.commit();

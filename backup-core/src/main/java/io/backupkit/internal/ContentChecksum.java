@@ -40,12 +40,66 @@ public final class ContentChecksum {
     }
 
     /**
+     * A content check running on its own daemon thread, so that it reads the staged tables while the
+     * caller does other work (the staging's own checks, the safety backup). The staging must stay
+     * open until {@link #await()} or {@link #abandon()} has returned.
+     */
+    public static final class Running {
+        private final java.util.concurrent.CompletableFuture<List<String>> result =
+                new java.util.concurrent.CompletableFuture<>();
+        private final java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /** The problems found; a failure of the check itself is a problem too. */
+        public List<String> await() {
+            try {
+                return result.join();
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                return List.of("the content check failed: " + cause.getMessage());
+            }
+        }
+
+        /** Stops the check at its next row and waits for its readers to close, so that the staging can be. */
+        public void abandon() {
+            abandoned.set(true);
+            result.handle((problems, failure) -> null).join();
+        }
+    }
+
+    /** A check that has nothing to do. */
+    public static Running none() {
+        Running running = new Running();
+        running.result.complete(List.of());
+        return running;
+    }
+
+    /** Starts {@link #verify(io.backupkit.spi.Staging, BackupManifest)} on a daemon thread. */
+    public static Running start(io.backupkit.spi.Staging staging, BackupManifest manifest) {
+        Running running = new Running();
+        Thread thread = new Thread(() -> {
+            try {
+                running.result.complete(verify(staging, manifest, running.abandoned::get));
+            } catch (Throwable e) {
+                running.result.completeExceptionally(e);
+            }
+        }, "backupkit-content-check-" + manifest.id());
+        thread.setDaemon(true);
+        thread.start();
+        return running;
+    }
+
+    /**
      * Recomputes the checksum of every table of the manifest that has one on a staged database
-     * (after {@link io.backupkit.spi.Staging#complete()}), through its
+     * (after {@link io.backupkit.spi.Staging#commitLoaded()}), through its
      * {@link io.backupkit.spi.Staging#openStagedSnapshot()}; a problem per table that differs.
      * Empty when all match, or when the dialect offers no staged snapshot.
      */
     public static List<String> verify(io.backupkit.spi.Staging staging, BackupManifest manifest) throws Exception {
+        return verify(staging, manifest, () -> false);
+    }
+
+    private static List<String> verify(io.backupkit.spi.Staging staging, BackupManifest manifest,
+                                       java.util.function.BooleanSupplier abandoned) throws Exception {
         List<TableSummary> checked = manifest.tables().stream().filter(t -> t.contentChecksum() != null).toList();
         if (checked.isEmpty()) {
             return List.of();
@@ -74,7 +128,7 @@ public final class ContentChecksum {
             java.util.concurrent.CompletableFuture<List<String>> part = new java.util.concurrent.CompletableFuture<>();
             Thread thread = new Thread(() -> {
                 try {
-                    part.complete(verifyShare(staging, share));
+                    part.complete(verifyShare(staging, share, abandoned));
                 } catch (Throwable e) {
                     part.completeExceptionally(e);
                 }
@@ -86,7 +140,7 @@ public final class ContentChecksum {
         List<String> problems = new ArrayList<>();
         Exception first = null;
         try {
-            problems.addAll(verifyShare(staging, shares.get(0)));
+            problems.addAll(verifyShare(staging, shares.get(0), abandoned));
         } catch (Exception e) {
             first = e;
         }
@@ -115,7 +169,8 @@ public final class ContentChecksum {
         return problems;
     }
 
-    private static List<String> verifyShare(io.backupkit.spi.Staging staging, List<TableSummary> share) throws Exception {
+    private static List<String> verifyShare(io.backupkit.spi.Staging staging, List<TableSummary> share,
+                                            java.util.function.BooleanSupplier abandoned) throws Exception {
         if (share.isEmpty()) {
             return List.of();
         }
@@ -124,12 +179,13 @@ public final class ContentChecksum {
             return List.of();
         }
         try (Snapshot snapshot = staged.get()) {
-            return verify(snapshot, share);
+            return verify(snapshot, share, abandoned);
         }
     }
 
     /** Recomputes the checksums of the given tables through a snapshot of the staged database; a problem per table that differs. */
-    private static List<String> verify(Snapshot snapshot, List<TableSummary> checked) throws Exception {
+    private static List<String> verify(Snapshot snapshot, List<TableSummary> checked,
+                                       java.util.function.BooleanSupplier abandoned) throws Exception {
         List<String> problems = new ArrayList<>();
         if (checked.isEmpty()) {
             return problems;
@@ -162,7 +218,9 @@ public final class ContentChecksum {
                 try (RowCursor cursor = snapshot.openRows(model, Set.of())) {
                     while (cursor.next()) {
                         addRow(crc, cursor.literals(0, columns.size()));
-                        rows++;
+                        if ((++rows & 1023) == 0 && abandoned.getAsBoolean()) {
+                            return List.of("the content check was abandoned");
+                        }
                     }
                 }
                 String actual = format(crc);

@@ -68,7 +68,8 @@ public final class RestoreRun {
         BackupManifest manifest = verified(id);
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
-        try (Staging staging = stage(restorer, manifest, false, true, false)) {
+        try (Staged staged = stage(restorer, manifest, false, true, false)) {
+            Staging staging = staged.staging();
             report(Phase.COMPARE, manifest);
             List<TablePreview> tables = new ArrayList<>(staging.compareWithLive());
             Map<String, List<String>> live = staging.liveSchema();
@@ -103,7 +104,9 @@ public final class RestoreRun {
         }
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
-        try (Staging staging = stage(restorer, manifest, false, true, true)) {
+        try (Staged staged = stage(restorer, manifest, false, true, true)) {
+            requireSameContent(manifest, staged.contentCheck());
+            Staging staging = staged.staging();
             io.backupkit.SelectiveRestoreResult result = staging.mergeIntoLive(config.dataSource(), selection);
             LOG.info("selective restore of {}: {} rows considered", id, result.rows().size());
             if (selection.mediaKeys() != null) {
@@ -187,8 +190,9 @@ public final class RestoreRun {
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
         boolean callback = options.afterRestore() != AfterRestore.none();
-        try (Staging staging = stage(restorer, manifest, true, options.allowForeignKeyViolations(),
-                callback && options.verifyContent())) {
+        try (Staged staged = stage(restorer, manifest, true, options.allowForeignKeyViolations(),
+                options.verifyContent())) {
+            Staging staging = staged.staging();
             String liveVersion = staging.liveSchemaVersion();
             String backupVersion = manifest.source().properties().getOrDefault("user_version", "0");
             String appVersion = options.appSchemaVersion() != null ? String.valueOf(options.appSchemaVersion())
@@ -204,47 +208,24 @@ public final class RestoreRun {
                         + "explicitly with RestoreOptions.allowRedacted(true) (CLI: --allow-redacted)");
             }
             if (callback) {
+                // the backed-up content is checked before the callback changes it
+                requireSameContent(manifest, staged.contentCheck());
                 List<String> problems = staging.runOnStaged(options.afterRestore(), manifest);
                 if (!problems.isEmpty()) {
                     throw new BackupException("backup " + id + ": the after-restore callback left an unsound database: "
                             + String.join("; ", problems));
                 }
             }
-            // Without a callback the staged content is compared with the manifest on another thread
+            // Without a callback the content check, started once the data was committed, goes on
             // while the safety backup reads the live database: two independent reads of two files.
-            java.util.concurrent.CompletableFuture<List<String>> contentCheck = callback || !options.verifyContent()
-                    ? java.util.concurrent.CompletableFuture.completedFuture(List.of())
-                    : java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                        try {
-                            return ContentChecksum.verify(staging, manifest);
-                        } catch (Exception e) {
-                            throw new java.util.concurrent.CompletionException(e);
-                        }
-                    }, runnable -> {
-                        Thread thread = new Thread(runnable, "backupkit-content-check-" + id);
-                        thread.setDaemon(true);
-                        thread.start();
-                    });
-            String safetyId = null;
+            String safetyId = safetyBackup(id, manifest, options, liveVersion, safetyLabel);
             try {
-                safetyId = safetyBackup(id, manifest, options, liveVersion, safetyLabel);
-            } catch (RuntimeException | Error e) {
-                // the staging file is deleted once this method leaves; let the reader finish first
-                contentCheck.handle((problems, failure) -> null).join();
-                throw e;
-            }
-            List<String> contentProblems;
-            try {
-                contentProblems = contentCheck.join();
-            } catch (java.util.concurrent.CompletionException e) {
-                contentProblems = List.of("the content check failed: " + e.getCause().getMessage());
-            }
-            if (!contentProblems.isEmpty()) {
+                requireSameContent(manifest, staged.contentCheck());
+            } catch (RuntimeException e) {
                 if (safetyId != null) {
                     catalog.delete(safetyId);
                 }
-                throw new InvalidArchiveException("backup " + id + " does not rebuild a sound database: "
-                        + String.join("; ", contentProblems));
+                throw e;
             }
             Duration pause;
             try {
@@ -361,18 +342,40 @@ public final class RestoreRun {
                 + config.dialect().name() + " dialect cannot restore"));
     }
 
-    private Staging stage(Restorer restorer, BackupManifest manifest, boolean besideLive, boolean allowFkViolations,
-                          boolean checkContent) throws Exception {
+    /**
+     * A loaded staging and its content check, which may still be running: closing waits for the
+     * check's readers before the staging (and its file) goes.
+     */
+    private record Staged(Staging staging, ContentChecksum.Running contentCheck) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            try {
+                contentCheck.abandon();
+            } finally {
+                staging.close();
+            }
+        }
+    }
+
+    /**
+     * Loads the archive into a new staging and runs its checks. With {@code checkContent}, the
+     * content check starts as soon as the data is committed and runs beside the staging's own
+     * checks; the caller collects it with {@code contentCheck().await()}.
+     */
+    private Staged stage(Restorer restorer, BackupManifest manifest, boolean besideLive, boolean allowFkViolations,
+                         boolean checkContent) throws Exception {
         cleanUpAbandonedStaging(restorer);
         Staging staging = restorer.openStaging(config.dataSource(), manifest, besideLive,
                 config.options().tempDirectory());
+        ContentChecksum.Running content = ContentChecksum.none();
         try {
             catalog.forEachEntry(manifest.id(), manifest, staging::load);
             report(Phase.CHECK, manifest);
-            List<String> problems = new ArrayList<>(staging.complete());
-            if (problems.isEmpty() && checkContent) {
-                problems.addAll(ContentChecksum.verify(staging, manifest));
+            staging.commitLoaded();
+            if (checkContent) {
+                content = ContentChecksum.start(staging, manifest);
             }
+            List<String> problems = new ArrayList<>(staging.complete());
             if (allowFkViolations) {
                 problems.removeIf(problem -> problem.startsWith(FK_PROBLEM));
             }
@@ -384,14 +387,24 @@ public final class RestoreRun {
                 throw new InvalidArchiveException("backup " + manifest.id() + " does not rebuild a sound database: "
                         + String.join("; ", problems));
             }
-            return staging;
+            return new Staged(staging, content);
         } catch (Exception | Error e) {
             try {
+                content.abandon();
                 staging.close();
             } catch (Exception suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    /** Throws when the content check found the staged tables different from the manifest's checksums. */
+    private static void requireSameContent(BackupManifest manifest, ContentChecksum.Running check) {
+        List<String> problems = check.await();
+        if (!problems.isEmpty()) {
+            throw new InvalidArchiveException("backup " + manifest.id() + " does not rebuild a sound database: "
+                    + String.join("; ", problems));
         }
     }
 

@@ -12,8 +12,14 @@ import java.util.Objects;
  * @param signature      the Ed25519 signature over the backup statement, or null when unsigned
  * @param verificationSignature the Ed25519 signature over the verification statement
  *                       ({@link Signatures#verificationStatement}), or null
+ * @param manifest       a copy of the archive's {@code manifest.json} text, or null (encrypted
+ *                       backups never carry one, and neither do very large manifests). It lets a
+ *                       restore load the archive in one pass: the copy guides the loading, and the
+ *                       archive's own manifest, read last, must equal it. It is public data only:
+ *                       schema, entry names, counts and digests, no rows.
  */
-public record Sidecar(int sidecarVersion, BackupInfo backup, Signature signature, Signature verificationSignature) {
+public record Sidecar(int sidecarVersion, BackupInfo backup, Signature signature, Signature verificationSignature,
+                      String manifest) {
 
     /** The version this library writes. */
     public static final int VERSION = 1;
@@ -23,6 +29,11 @@ public record Sidecar(int sidecarVersion, BackupInfo backup, Signature signature
 
     public Sidecar {
         Objects.requireNonNull(backup, "backup");
+    }
+
+    /** A sidecar without a copy of the manifest. */
+    public Sidecar(int sidecarVersion, BackupInfo backup, Signature signature, Signature verificationSignature) {
+        this(sidecarVersion, backup, signature, verificationSignature, null);
     }
 
     /** A sidecar without a verification signature. */

@@ -21,6 +21,15 @@ public interface Staging extends AutoCloseable {
     void load(ManifestEntry entry, InputStream content) throws Exception;
 
     /**
+     * Makes the loaded data readable by {@link #openStagedSnapshot()}, called once after the last
+     * {@link #load} and before {@link #complete()}, so that the content check can read the staged
+     * tables while {@code complete()} runs its own checks. Dialects without a staged snapshot leave it
+     * empty; {@code complete()} must work whether or not it was called.
+     */
+    default void commitLoaded() throws Exception {
+    }
+
+    /**
      * Finishes the database and checks it: integrity, foreign keys, and row counts against the
      * manifest. Returns the problems found; empty when the staging is sound. Foreign-key problems
      * start with {@code foreign_key_check}, so that a caller can tolerate them on request.
@@ -28,7 +37,7 @@ public interface Staging extends AutoCloseable {
     List<String> complete() throws Exception;
 
     /**
-     * A read snapshot of the staged database, opened after {@link #complete()}: the restore renders
+     * A read snapshot of the staged database, opened after {@link #commitLoaded()}: the restore renders
      * every table again through it and compares each table's content checksum
      * ({@link io.backupkit.TableSummary#contentChecksum()}) with the manifest's. Empty when the
      * dialect cannot offer one; the content check is then skipped.

@@ -65,7 +65,10 @@ final class SqliteStaging implements Staging {
         for (TableSummary t : manifest.tables()) {
             columns.put(t.name(), t.columns());
         }
-        connection = DriverManager.getConnection("jdbc:sqlite:" + path);
+        SQLiteConfig config = new SQLiteConfig();
+        // Otherwise the driver prepares and runs "SELECT last_insert_rowid()" after every INSERT.
+        config.setGetGeneratedKeys(false);
+        connection = DriverManager.getConnection("jdbc:sqlite:" + path, config.toProperties());
         try (Statement s = connection.createStatement()) {
             s.execute("PRAGMA page_size = " + pageSize(manifest));
             // Staging is thrown away on any failure, so it needs no journal and no fsync per commit.
@@ -141,11 +144,11 @@ final class SqliteStaging implements Staging {
                 throw new InvalidArchiveException("entry '" + entry.name() + "' holds rows of table '" + table
                         + "' but the manifest says it belongs to '" + entry.table() + "'");
             }
-            if (pending != null && pending.names != names) {
+            if (pending != null && !pending.accepts(names)) {
                 pending.flush();
             }
             if (!hasRawText(values)) {
-                if (pending == null || pending.names != names) {
+                if (pending == null || !pending.accepts(names)) {
                     pending = new RowBatch(table, names, entry.name());
                 }
                 pending.add(values);
@@ -190,6 +193,8 @@ final class SqliteStaging implements Staging {
     private final class RowBatch {
         private final String table;
         private final List<String> names;
+        /** The column list instance of the statement whose rows came last: compared once per statement. */
+        private List<String> lastNames;
         private final String entry;
         private final int capacity;
         private final Object[][] rows;
@@ -198,9 +203,26 @@ final class SqliteStaging implements Staging {
         RowBatch(String table, List<String> names, String entry) {
             this.table = table;
             this.names = names;
+            this.lastNames = names;
             this.entry = entry;
             this.capacity = Math.max(1, Math.min(64, 30_000 / Math.max(1, names.size())));
             this.rows = new Object[capacity][];
+        }
+
+        /**
+         * Whether rows of a statement with these columns can join the batch: consecutive INSERT
+         * statements of one entry usually name the same columns, so a batch fills up across them
+         * instead of ending each statement with single-row inserts.
+         */
+        boolean accepts(List<String> statementNames) {
+            if (statementNames == lastNames) {
+                return true;
+            }
+            if (statementNames.equals(names)) {
+                lastNames = statementNames;
+                return true;
+            }
+            return false;
         }
 
         void add(Object[] values) throws Exception {
@@ -356,16 +378,38 @@ final class SqliteStaging implements Staging {
         }
     }
 
+    /** Problems found while committing: a finish entry that disagrees with the manifest. */
+    private final List<String> commitProblems = new ArrayList<>();
+    private boolean committed;
+
+    /**
+     * Applies the finish entry and commits, then switches the file to WAL when the live database
+     * uses it: the content check's readers can then read while {@link #complete()} checks.
+     */
     @Override
-    public List<String> complete() throws Exception {
+    public void commitLoaded() throws Exception {
+        if (committed) {
+            return;
+        }
         writer.drain();
         writer.close();
-        List<String> problems = new ArrayList<>();
         try (Statement s = connection.createStatement()) {
             if (finish != null) {
-                applyFinish(s, problems);
+                applyFinish(s, commitProblems);
             }
             s.execute("COMMIT");
+            committed = true;
+            if (livePath != null && isWal(livePath)) {
+                s.execute("PRAGMA journal_mode = WAL");
+            }
+        }
+    }
+
+    @Override
+    public List<String> complete() throws Exception {
+        commitLoaded();
+        List<String> problems = new ArrayList<>(commitProblems);
+        try (Statement s = connection.createStatement()) {
             for (TableSummary t : manifest.tables()) {
                 long loaded = loadedRows.getOrDefault(t.name(), 0L);
                 long counted;
@@ -390,9 +434,6 @@ final class SqliteStaging implements Staging {
                     problems.add("foreign_key_check: a row of '" + rs.getString(1) + "' (rowid " + rs.getString(2)
                             + ") references a missing row of '" + rs.getString(3) + "'");
                 }
-            }
-            if (problems.isEmpty() && livePath != null && isWal(livePath)) {
-                s.execute("PRAGMA journal_mode = WAL");
             }
         }
         closeConnection();

@@ -204,15 +204,26 @@ class HostileArchiveHardeningTest {
         }
 
         void write() throws IOException {
-            writeArchive(pack());
+            byte[] archive = pack();
+            // a thorough forger also rewrites the sidecar's copy of the manifest, which guides the
+            // one-pass restore: the checks must then catch the forgery in that copy
+            writeArchive(archive, MAPPER.writeValueAsString(manifest));
         }
     }
 
     /** Stores archive bytes and fixes the sidecar's size and SHA-256 to match them. */
     private void writeArchive(byte[] archive) throws IOException {
+        writeArchive(archive, null);
+    }
+
+    /** As {@link #writeArchive(byte[])}, and replaces the sidecar's copy of the manifest when given one. */
+    private void writeArchive(byte[] archive, String manifestCopy) throws IOException {
         Files.write(storeFolder.resolve(id + ".tar.zst"), archive);
         ObjectNode side = (ObjectNode) MAPPER.readTree(originalSidecar);
         ((ObjectNode) side.get("backup")).put("sizeBytes", archive.length).put("archiveSha256", sha256(archive));
+        if (manifestCopy != null) {
+            side.put("manifest", manifestCopy);
+        }
         Files.write(storeFolder.resolve(id + ".json"), MAPPER.writeValueAsBytes(side));
         filesBefore = FaultTestKit.everythingIn(dir);
     }
@@ -418,7 +429,7 @@ class HostileArchiveHardeningTest {
         TarForgery f = new TarForgery();
         edit.accept(f);
         byte[] archive = f.pack();
-        writeArchive(archive);
+        writeArchive(archive, MAPPER.writeValueAsString(f.manifest));
         restoreFails(fragments);
     }
 
@@ -445,7 +456,7 @@ class HostileArchiveHardeningTest {
             tar.write(json);
             tar.closeArchiveEntry();
         }
-        writeArchive(out.toByteArray());
+        writeArchive(out.toByteArray(), MAPPER.writeValueAsString(manifest));
         restoreFails(fragments);
     }
 

@@ -209,6 +209,9 @@ class HostileArchiveTest {
             ObjectNode side = (ObjectNode) MAPPER.readTree(originalSidecar);
             ((ObjectNode) side.get("backup")).put("sizeBytes", writer.bytesWritten())
                     .put("archiveSha256", writer.archiveSha256());
+            // a thorough forger also rewrites the sidecar's copy of the manifest, which guides the
+            // one-pass restore; the checks on that copy must catch what they caught in the archive
+            side.put("manifest", new String(json, java.nio.charset.StandardCharsets.UTF_8));
             Files.write(sidecar(), MAPPER.writeValueAsBytes(side));
         }
     }
@@ -284,6 +287,52 @@ class HostileArchiveTest {
             Throwable thrown = restoreFails(InvalidArchiveException.class, id);
             assertThat(thrown.getMessage()).as("flipped byte at %d of %d", position, n).contains(".tar.zst");
         }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // The one-pass restore: the sidecar's copy of the manifest guides the loading
+
+    @Test
+    void theSidecarCarriesACopyOfTheManifestThatEqualsTheArchives() throws Exception {
+        JsonNode side = MAPPER.readTree(originalSidecar);
+        assertThat(side.hasNonNull("manifest")).as("the sidecar of an unencrypted backup has a manifest copy").isTrue();
+        assertThat(MAPPER.readTree(side.get("manifest").asText()))
+                .isEqualTo(MAPPER.readTree(new Forgery().manifest.toString()));
+    }
+
+    @Test
+    void anArchiveWhoseManifestWasForgedButNotTheSidecarsCopyIsRefused() throws Exception {
+        Forgery f = forge();
+        f.manifest.withArray("labels").add("forged");
+        f.write();
+        ObjectNode side = (ObjectNode) MAPPER.readTree(Files.readAllBytes(sidecar()));
+        side.set("manifest", MAPPER.readTree(originalSidecar).get("manifest"));
+        Files.write(sidecar(), MAPPER.writeValueAsBytes(side));
+
+        restoreFails(InvalidArchiveException.class, id, "differs from the manifest it was checked against");
+    }
+
+    @Test
+    void aSidecarCopyThatDiffersFromTheUntouchedArchiveIsRefused() throws Exception {
+        ObjectNode side = (ObjectNode) MAPPER.readTree(originalSidecar);
+        ObjectNode copy = (ObjectNode) MAPPER.readTree(side.get("manifest").asText());
+        copy.withArray("labels").add("forged");
+        side.put("manifest", MAPPER.writeValueAsString(copy));
+        Files.write(sidecar(), MAPPER.writeValueAsBytes(side));
+
+        restoreFails(InvalidArchiveException.class, id, "differs from the manifest it was checked against");
+    }
+
+    @Test
+    void aSidecarWithoutACopyStillRestoresInTwoPasses() throws Exception {
+        ObjectNode side = (ObjectNode) MAPPER.readTree(originalSidecar);
+        side.remove("manifest");
+        Files.write(sidecar(), MAPPER.writeValueAsBytes(side));
+
+        RestoreResult result = service.restore(id, RestoreOptions.builder().build());
+
+        assertThat(result.rows()).isPositive();
+        assertThat(FaultTestKit.queryLong(live, "SELECT count(*) FROM tickets")).isEqualTo(500);
     }
 
     @Test
