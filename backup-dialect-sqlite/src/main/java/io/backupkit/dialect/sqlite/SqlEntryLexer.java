@@ -96,10 +96,23 @@ final class SqlEntryLexer {
 
     private final byte[] number = new byte[MAX_NUMBER_CHARS];
 
+    /** TEXT literals come out as {@link SqliteText} bytes, unvalidated and undecoded: see {@link #textAsBytes()}. */
+    private boolean textAsBytes;
+
     SqlEntryLexer(InputStream in, String entryName, int maxValueBytes) {
         this.in = in;
         this.entryName = entryName;
         this.maxValueBytes = maxValueBytes;
+    }
+
+    /**
+     * Makes every TEXT literal come out as its exact bytes ({@link SqliteText}), without checking
+     * them as UTF-8 or decoding them into a {@code String}: for a caller that binds the bytes as
+     * TEXT and never compares values (the staging load), this saves a decode and an encode per value.
+     */
+    SqlEntryLexer textAsBytes() {
+        this.textAsBytes = true;
+        return this;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -392,7 +405,8 @@ final class SqlEntryLexer {
         int b = peek();
         if (b == '\'') {
             readQuoted((byte) '\'', "string literal", maxValueBytes);
-            return text(sliceArray, sliceOffset, sliceLength);
+            return textAsBytes ? new SqliteText(Arrays.copyOfRange(sliceArray, sliceOffset, sliceOffset + sliceLength))
+                    : text(sliceArray, sliceOffset, sliceLength);
         }
         if (b == '-' || b == '.' || (b >= '0' && b <= '9')) {
             return number();
@@ -437,7 +451,7 @@ final class SqlEntryLexer {
         expectWord("AS", "in CAST(X'...' AS TEXT)");
         expectWord("TEXT", "in CAST(X'...' AS TEXT)");
         expect(')', "')' closing CAST(X'...' AS TEXT)");
-        return text(bytes, 0, bytes.length);
+        return textAsBytes ? new SqliteText(bytes) : text(bytes, 0, bytes.length);
     }
 
     /**

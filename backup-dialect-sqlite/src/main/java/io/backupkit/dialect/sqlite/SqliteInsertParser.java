@@ -87,6 +87,7 @@ final class SqliteInsertParser {
     private final Map<String, Map<String, Integer>> tables;
     private final String entryName;
     private final Limits limits;
+    private boolean textAsBytes;
 
     /**
      * @param schema    every table a data entry may fill, with the columns it may name
@@ -113,6 +114,15 @@ final class SqliteInsertParser {
     }
 
     /**
+     * Hands every TEXT value to the sink as {@link SqliteText} bytes, neither checked as UTF-8 nor
+     * decoded (see {@link SqlEntryLexer#textAsBytes()}); for the staging load, which binds bytes.
+     */
+    SqliteInsertParser textAsBytes() {
+        this.textAsBytes = true;
+        return this;
+    }
+
+    /**
      * Parses the whole entry, handing each row to the sink.
      *
      * @return the number of rows
@@ -121,6 +131,9 @@ final class SqliteInsertParser {
      */
     <X extends Exception> long parse(InputStream in, RowSink<X> sink) throws IOException, X {
         SqlEntryLexer lexer = new SqlEntryLexer(in, entryName, limits.maxValueBytes());
+        if (textAsBytes) {
+            lexer.textAsBytes();
+        }
         long rows = 0;
         while (true) {
             lexer.skipSpace();

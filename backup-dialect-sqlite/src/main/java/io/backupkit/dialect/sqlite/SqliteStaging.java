@@ -50,8 +50,6 @@ final class SqliteStaging implements Staging {
     private final Path path;
     private final Map<String, List<String>> columns = new LinkedHashMap<>();
     private final Map<String, Long> loadedRows = new HashMap<>();
-    /** Prepared INSERTs by table and column list, then by the mask of columns bound as raw TEXT. */
-    private final Map<List<String>, Map<Integer, PreparedStatement>> inserts = new HashMap<>();
     private Connection connection;
     /** Runs the inserts beside the parsing; the connection belongs to it until {@link #complete()}. */
     private final InsertThread writer;
@@ -138,38 +136,15 @@ final class SqliteStaging implements Staging {
     }
 
     private void loadData(ManifestEntry entry, InputStream content) throws Exception {
-        SqliteInsertParser parser = new SqliteInsertParser(columns, entry.name());
+        SqliteInsertParser parser = new SqliteInsertParser(columns, entry.name()).textAsBytes();
         long rows = parser.parse(content, (table, names, values) -> {
             if (!table.equals(entry.table())) {
                 throw new InvalidArchiveException("entry '" + entry.name() + "' holds rows of table '" + table
                         + "' but the manifest says it belongs to '" + entry.table() + "'");
             }
-            if (pending != null && !pending.accepts(names)) {
-                pending.flush();
-            }
-            if (!hasRawText(values)) {
-                if (pending == null || !pending.accepts(names)) {
-                    pending = new RowBatch(table, names, entry.name());
-                }
-                pending.add(values);
-            } else {
-                if (pending != null) {
-                    pending.flush();
-                }
-                String entryName = entry.name();
-                writer.submit(() -> {
-                    try {
-                        bind(insertFor(table, names, values), values, 0).executeUpdate();
-                    } catch (SQLException e) {
-                        throw InsertThread.inEntry(entryName, e);
-                    }
-                });
-            }
+            batchFor(table, names, entry.name(), values).add(values);
         });
-        if (pending != null) {
-            pending.flush();
-            pending = null;
-        }
+        flushBatches();
         if (rows != entry.rows()) {
             throw new InvalidArchiveException("entry '" + entry.name() + "' holds " + rows + " rows; the manifest says "
                     + entry.rows());
@@ -177,52 +152,73 @@ final class SqliteStaging implements Staging {
         loadedRows.merge(entry.table(), rows, Long::sum);
     }
 
-    private static boolean hasRawText(Object[] values) {
-        for (Object v : values) {
-            if (v instanceof SqliteText) {
-                return true;
+    /** Open batches of the current column list, by the set of columns whose value is TEXT. */
+    private final Map<java.util.BitSet, RowBatch> batches = new HashMap<>();
+    /** The column list of the open batches, and the instance of it the last statement used. */
+    private List<String> batchNames;
+    private List<String> batchNamesSeen;
+    /** At most this many batches are open at once (rows mixing storage classes in many ways). */
+    private static final int MAX_OPEN_BATCHES = 8;
+
+    /**
+     * The batch a row joins. Rows are grouped by which columns hold TEXT, because TEXT is bound as
+     * bytes through {@code CAST(? AS TEXT)}: a multi-row INSERT needs the same placeholders in every
+     * row. NULL fits either placeholder, so it does not count. Consecutive INSERT statements of an
+     * entry usually name the same columns, so batches fill up across statements.
+     */
+    private RowBatch batchFor(String table, List<String> names, String entry, Object[] values) throws Exception {
+        if (names != batchNamesSeen) {
+            if (!names.equals(batchNames)) {
+                flushBatches();
+                batchNames = names;
+            }
+            batchNamesSeen = names;
+        }
+        java.util.BitSet text = new java.util.BitSet(values.length);
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] instanceof SqliteText) {
+                text.set(i);
             }
         }
-        return false;
+        RowBatch batch = batches.get(text);
+        if (batch == null) {
+            if (batches.size() >= MAX_OPEN_BATCHES) {
+                flushBatches();
+            }
+            batch = new RowBatch(table, batchNames, entry, text);
+            batches.put(text, batch);
+        }
+        return batch;
+    }
+
+    /** Hands every open batch to the insert thread. */
+    private void flushBatches() throws Exception {
+        for (RowBatch batch : batches.values()) {
+            batch.flush();
+        }
+        batches.clear();
     }
 
     /**
-     * Rows of one statement, inserted by a prepared multi-row INSERT: far fewer statement steps
-     * than one INSERT per row. Values are still bound as parameters.
+     * Rows of one column list and one set of TEXT columns, inserted by a prepared multi-row INSERT:
+     * far fewer statement steps than one INSERT per row. Values are still bound as parameters.
      */
     private final class RowBatch {
         private final String table;
         private final List<String> names;
-        /** The column list instance of the statement whose rows came last: compared once per statement. */
-        private List<String> lastNames;
+        private final java.util.BitSet text;
         private final String entry;
         private final int capacity;
         private final Object[][] rows;
         private int size;
 
-        RowBatch(String table, List<String> names, String entry) {
+        RowBatch(String table, List<String> names, String entry, java.util.BitSet text) {
             this.table = table;
             this.names = names;
-            this.lastNames = names;
+            this.text = text;
             this.entry = entry;
             this.capacity = Math.max(1, Math.min(64, 30_000 / Math.max(1, names.size())));
             this.rows = new Object[capacity][];
-        }
-
-        /**
-         * Whether rows of a statement with these columns can join the batch: consecutive INSERT
-         * statements of one entry usually name the same columns, so a batch fills up across them
-         * instead of ending each statement with single-row inserts.
-         */
-        boolean accepts(List<String> statementNames) {
-            if (statementNames == lastNames) {
-                return true;
-            }
-            if (statementNames.equals(names)) {
-                lastNames = statementNames;
-                return true;
-            }
-            return false;
         }
 
         void add(Object[] values) throws Exception {
@@ -251,82 +247,43 @@ final class SqliteStaging implements Staging {
 
         /** On the insert thread: one multi-row INSERT for a full batch, single-row INSERTs for a partial one. */
         private void insert(Object[][] batch) throws SQLException {
-            if (batch.length == capacity) {
-                PreparedStatement ps = multiRowInsert(table, names, capacity);
+            int rowCount = batch.length == capacity ? capacity : 1;
+            PreparedStatement ps = insertStatement(table, names, text, rowCount);
+            if (rowCount == capacity) {
                 for (int r = 0; r < batch.length; r++) {
                     bind(ps, batch[r], r * names.size());
                 }
                 ps.executeUpdate();
             } else {
                 for (Object[] row : batch) {
-                    bind(insertFor(table, names, row), row, 0).executeUpdate();
+                    bind(ps, row, 0).executeUpdate();
                 }
             }
         }
     }
 
-    private RowBatch pending;
-    private List<String> lastNames;
-    private String lastTable;
-    private List<String> lastKey;
+    /** Prepared INSERTs by table, column list, TEXT columns and rows per statement. */
+    private final Map<List<Object>, PreparedStatement> inserts = new HashMap<>();
 
-    /**
-     * The cache key of a statement's column list. The parser hands the same list instance for every
-     * row of one statement, so the key is built once per statement, not per row; statements with
-     * equal columns share one prepared INSERT.
-     */
-    private List<String> statementKey(String table, List<String> names) {
-        if (names != lastNames || !table.equals(lastTable)) {
-            List<String> key = new ArrayList<>(names.size() + 1);
-            key.add(table);
-            key.addAll(names);
-            lastKey = List.copyOf(key);
-            lastNames = names;
-            lastTable = table;
-        }
-        return lastKey;
-    }
-    private final Map<List<String>, PreparedStatement> multiRow = new HashMap<>();
-
-    private PreparedStatement multiRowInsert(String table, List<String> names, int rowCount) throws SQLException {
-        List<String> key = statementKey(table, names);
-        PreparedStatement ps = multiRow.get(key);
+    /** One prepared INSERT per column list, set of TEXT columns (bound as bytes) and row count. */
+    private PreparedStatement insertStatement(String table, List<String> names, java.util.BitSet text, int rowCount)
+            throws SQLException {
+        List<Object> key = List.of(table, names, text, rowCount);
+        PreparedStatement ps = inserts.get(key);
         if (ps == null) {
             StringBuilder sql = new StringBuilder("INSERT INTO ").append(SqliteSnapshot.quote(table)).append(" (");
+            StringBuilder row = new StringBuilder("(");
             for (int i = 0; i < names.size(); i++) {
                 sql.append(i > 0 ? ", " : "").append(SqliteSnapshot.quote(names.get(i)));
+                row.append(i > 0 ? ", " : "").append(text.get(i) ? "CAST(? AS TEXT)" : "?");
             }
             sql.append(") VALUES ");
-            String row = "(" + String.join(", ", java.util.Collections.nCopies(names.size(), "?")) + ")";
+            row.append(')');
             for (int r = 0; r < rowCount; r++) {
                 sql.append(r > 0 ? ", " : "").append(row);
             }
             ps = connection.prepareStatement(sql.toString());
-            multiRow.put(key, ps);
-        }
-        return ps;
-    }
-
-    /** One prepared INSERT per statement column list and per set of columns holding non-UTF-8 TEXT. */
-    private PreparedStatement insertFor(String table, List<String> names, Object[] values) throws SQLException {
-        int mask = 0;
-        for (int i = 0; i < values.length && i < 31; i++) {
-            if (values[i] instanceof SqliteText) {
-                mask |= 1 << i;
-            }
-        }
-        Map<Integer, PreparedStatement> byMask = inserts.computeIfAbsent(statementKey(table, names),
-                k -> new HashMap<>());
-        PreparedStatement ps = byMask.get(mask);
-        if (ps == null) {
-            StringBuilder sql = new StringBuilder("INSERT INTO ").append(SqliteSnapshot.quote(table)).append(" (");
-            StringBuilder params = new StringBuilder();
-            for (int i = 0; i < names.size(); i++) {
-                sql.append(i > 0 ? ", " : "").append(SqliteSnapshot.quote(names.get(i)));
-                params.append(i > 0 ? ", " : "").append((mask & (1 << i)) != 0 ? "CAST(? AS TEXT)" : "?");
-            }
-            ps = connection.prepareStatement(sql.append(") VALUES (").append(params).append(')').toString());
-            byMask.put(mask, ps);
+            inserts.put(key, ps);
         }
         return ps;
     }
@@ -759,16 +716,10 @@ final class SqliteStaging implements Staging {
         }
         if (connection != null) {
             try {
-                for (Map<Integer, PreparedStatement> byMask : inserts.values()) {
-                    for (PreparedStatement ps : byMask.values()) {
-                        ps.close();
-                    }
-                }
-                inserts.clear();
-                for (PreparedStatement ps : multiRow.values()) {
+                for (PreparedStatement ps : inserts.values()) {
                     ps.close();
                 }
-                multiRow.clear();
+                inserts.clear();
             } finally {
                 Connection c = connection;
                 connection = null;

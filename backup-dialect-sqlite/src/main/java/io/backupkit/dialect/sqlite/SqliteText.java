@@ -4,7 +4,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * A TEXT value whose bytes are not valid UTF-8, as parsed from an archive.
+ * A TEXT value as its exact bytes, as parsed from an archive: for bytes that are not valid UTF-8,
+ * and, when the staging load asks for it, for every TEXT value (it binds bytes and never compares
+ * values, so the decode into a {@code String} and the encode back would be wasted).
  *
  * <p>SQLite stores whatever bytes it is handed as TEXT, so a database can hold TEXT that no Java
  * {@link String} represents. Valid UTF-8 TEXT is always parsed to a {@code String} instead, however
@@ -15,7 +17,7 @@ import java.util.HexFormat;
  * array would compare by identity. The array is not copied: whoever builds the value hands it over
  * and nobody changes it afterwards (only this package builds them).
  *
- * @param bytes the exact TEXT bytes, at least one of them outside strict UTF-8
+ * @param bytes the exact TEXT bytes (outside strict UTF-8, unless parsed for the staging load)
  */
 record SqliteText(byte[] bytes) {
 

@@ -92,6 +92,37 @@ class EdgeCaseRoundTripTest {
         }
     }
 
+    /**
+     * The staging load groups rows by which columns hold TEXT (bound as bytes through
+     * {@code CAST(? AS TEXT)}) into multi-row INSERTs: rows whose storage classes alternate, in a
+     * table wider than 32 columns with raw TEXT past the 32nd, must each keep every storage class.
+     */
+    @Test
+    void storageClassesThatAlternateRowByRowInAWideTableSurvive() throws Exception {
+        StringBuilder create = new StringBuilder("CREATE TABLE wide(id INTEGER PRIMARY KEY");
+        for (int c = 1; c <= 40; c++) {
+            create.append(", c").append(c);
+        }
+        List<String> statements = new java.util.ArrayList<>(List.of(create.append(")").toString()));
+        String[] kinds = {"'t'", "7", "2.5", "X'0102'", "NULL", "CAST(X'C328FF' AS TEXT)", "'7'", "CAST(X'610062' AS TEXT)"};
+        for (int row = 1; row <= 300; row++) {
+            StringBuilder insert = new StringBuilder("INSERT INTO wide VALUES (").append(row);
+            for (int c = 1; c <= 40; c++) {
+                insert.append(", ").append(kinds[(row * 7 + c * (c > 32 ? 3 : 1)) % kinds.length]);
+            }
+            statements.add(insert.append(")").toString());
+        }
+        source(statements.toArray(String[]::new));
+
+        RoundTrip trip = roundTripIdentical();
+
+        assertThat(exactValues(original, "wide", "c35", "id")).contains("text X'C328FF'", "integer 7", "blob X'0102'",
+                "text X'37'", "real 2.5 bits 4004000000000000");
+        for (int c = 1; c <= 40; c++) {
+            assertSameExactValues(trip, "wide", "c" + c, "id");
+        }
+    }
+
     @Test
     void integerExtremesKeepTheirValue() throws Exception {
         source("CREATE TABLE i(id INTEGER PRIMARY KEY, c, n INTEGER, r REAL)",
