@@ -52,7 +52,9 @@ public final class PostgresBenchmark {
         Files.createDirectories(work);
         Path sqlite = BackupBenchmark.generated(work, scale);
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("listen_addresses", "127.0.0.1")
-                .setServerConfig("max_wal_size", "2GB").start()) {
+                .setServerConfig("max_wal_size", "2GB")
+                // no background ANALYZE of the tables a step just loaded running into the next step's time
+                .setServerConfig("autovacuum", "off").start()) {
             int port = pg.getPort();
             exec(pg, "postgres", "CREATE DATABASE maint");
             long t = System.nanoTime();
@@ -73,12 +75,14 @@ public final class PostgresBenchmark {
                 BackupBenchmark.deleteTree(storeDir);
                 BackupService service = BackupService.builder().dataSource(source).dialect(new PostgresDialect())
                         .store(LocalFolderStore.at(storeDir)).build();
+                quiesce(pg);
                 long t0 = System.nanoTime();
                 BackupManifest manifest = service.backup();
                 double ours = (System.nanoTime() - t0) / 1e9;
                 long archive = service.info(manifest.id()).sizeBytes();
 
                 Files.deleteIfExists(dump);
+                quiesce(pg);
                 long t1 = System.nanoTime();
                 BackupBenchmark.run(List.of("pg_dump", "-Fc", "-h", "127.0.0.1", "-p", String.valueOf(port), "-U",
                         "postgres", "-f", dump.toString(), "maint"));
@@ -90,13 +94,20 @@ public final class PostgresBenchmark {
                 exec(pg, "postgres", "CREATE DATABASE " + refTarget);
                 BackupService restoring = BackupService.builder().dataSource(dataSource(port, ourTarget))
                         .dialect(new PostgresDialect()).store(LocalFolderStore.at(storeDir)).build();
+                quiesce(pg);
+                double server0 = serverCpuSeconds();
                 long t2 = System.nanoTime();
                 restoring.restore(manifest.id(), RestoreOptions.builder().safetyBackup(false).build());
                 double restore = (System.nanoTime() - t2) / 1e9;
+                quiesce(pg);
+                double server1 = serverCpuSeconds();
                 long t3 = System.nanoTime();
                 BackupBenchmark.run(List.of("pg_restore", "-h", "127.0.0.1", "-p", String.valueOf(port), "-U",
                         "postgres", "-d", refTarget, dump.toString()));
                 double pgRestore = (System.nanoTime() - t3) / 1e9;
+                double server2 = serverCpuSeconds();
+                System.out.printf("run %d: server CPU during our restore %.2f s, during pg_restore %.2f s%n", i + 1,
+                        server1 - server0, server2 - server1);
                 String ourRows = query(pg, ourTarget, "SELECT sum(n_live_tup) FROM pg_stat_user_tables");
                 exec(pg, "postgres", "DROP DATABASE " + ourTarget);
                 exec(pg, "postgres", "DROP DATABASE " + refTarget);
@@ -115,6 +126,51 @@ public final class PostgresBenchmark {
         }
     }
 
+    /**
+     * CPU seconds used so far by the PostgreSQL server processes (Linux {@code /proc}): the live
+     * ones, plus the ended backends that the postmaster has collected; NaN where {@code /proc} is
+     * missing.
+     */
+    private static boolean isPostgres(Path pid) {
+        try {
+            String stat = Files.readString(pid.resolve("stat"));
+            return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).equals("postgres");
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static double serverCpuSeconds() {
+        Path proc = Path.of("/proc");
+        if (!Files.isDirectory(proc)) {
+            return Double.NaN;
+        }
+        long ticks = 0;
+        try (java.util.stream.Stream<Path> pids = Files.list(proc)) {
+            for (Path pid : pids.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String stat = Files.readString(pid.resolve("stat"));
+                    int close = stat.lastIndexOf(')');
+                    if (!stat.substring(stat.indexOf('(') + 1, close).equals("postgres")) {
+                        continue;
+                    }
+                    String[] fields = stat.substring(close + 2).split(" ");
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+                    // cutime, cstime: children that ended (backends of closed connections), kept by
+                    // the postmaster, whose parent is not a postgres process
+                    if (!isPostgres(Path.of("/proc", fields[1]))) {
+                        ticks += Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+                    }
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the process ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            return Double.NaN;
+        }
+        return ticks / 100.0; // USER_HZ
+    }
+
     private static String url(int port, String db) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + db + "?user=postgres";
     }
@@ -123,6 +179,15 @@ public final class PostgresBenchmark {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setUrl(url(port, db));
         return ds;
+    }
+
+    /**
+     * Lets the server settle before a timed step: a checkpoint, so that no step pays for writing
+     * out the pages the step before dirtied. (Autovacuum is off in this server, so no background
+     * ANALYZE of freshly loaded tables runs into the next measurement either.)
+     */
+    private static void quiesce(EmbeddedPostgres pg) throws Exception {
+        exec(pg, "postgres", "CHECKPOINT");
     }
 
     private static void exec(EmbeddedPostgres pg, String db, String sql) throws Exception {
