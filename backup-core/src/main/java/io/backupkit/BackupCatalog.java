@@ -839,6 +839,11 @@ public final class BackupCatalog {
         if (manifest != null) {
             checkManifest(id, manifest, seen, problems);
             checkSignature(sidecar, Sha256.of(manifestJson[0], 0, manifestJson[0].length), problems);
+            if (sidecar.manifest() != null && !info.encrypted() && !java.util.Arrays.equals(manifestJson[0],
+                    sidecar.manifest().getBytes(StandardCharsets.UTF_8))) {
+                // a restore would follow the copy and then refuse the archive
+                problems.add("the sidecar's copy of manifest.json differs from the archive's manifest.json");
+            }
         }
         return new Scan(new VerificationResult(id, problems.isEmpty(), problems, seen.size()), manifest);
     }

@@ -321,6 +321,9 @@ class HostileArchiveTest {
         Files.write(sidecar(), MAPPER.writeValueAsBytes(side));
 
         restoreFails(InvalidArchiveException.class, id, "differs from the manifest it was checked against");
+        // verify reads the archive's own manifest, and flags the copy a restore would follow
+        assertThat(service.verify(id).problems())
+                .contains("the sidecar's copy of manifest.json differs from the archive's manifest.json");
     }
 
     @Test
