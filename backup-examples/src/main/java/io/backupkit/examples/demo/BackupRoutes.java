@@ -131,7 +131,8 @@ final class BackupRoutes {
 
     /**
      * An archive and its sidecar, uploaded for a restore: refused with 413 before anything is read
-     * when the request is larger than the library's cap; otherwise streamed into the library's
+     * when the request is larger than the library's cap, and with 411 when it declares no length
+     * (chunked); otherwise streamed into the library's
      * import, which checks size, hash, signature and decryption before the backup is listed.
      */
     private void upload(Context ctx) throws IOException {
@@ -141,6 +142,11 @@ final class BackupRoutes {
         requirePermitted(actor, Operation.UPLOAD, "upload");
         long cap = backups.catalog().limits().maxUploadBytes();
         long length = ctx.req().getContentLengthLong();
+        if (length < 0) {
+            // A chunked body has no length to refuse up front, and the multipart parser would spool
+            // all of it before the library's cap could stop it; browsers always send a length.
+            throw new ApiError(411, "length_required", "Envoyez le fichier avec sa taille (Content-Length).");
+        }
         if (length > cap + UPLOAD_OVERHEAD) {
             throw new LimitExceededException("upload: ", LimitExceededException.Limit.UPLOAD_BYTES, cap, length);
         }

@@ -129,7 +129,8 @@ public final class DemoClient {
 
     /**
      * Sends only the headers of a POST that declares {@code contentLength} body bytes, as this
-     * session, and returns the status the server answers with before any byte of the body.
+     * session, and returns the status the server answers with before any byte of the body; a
+     * negative {@code contentLength} declares {@code Transfer-Encoding: chunked} instead.
      */
     public int postHeadersOnly(String path, String contentType, long contentLength) throws IOException {
         URI uri = URI.create(base + path);
@@ -141,7 +142,8 @@ public final class DemoClient {
             socket.setSoTimeout(30_000);
             String head = "POST " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
                     + "\r\nCookie: " + cookies + "\r\nX-CSRF-Token: " + csrf + "\r\nContent-Type: " + contentType
-                    + "\r\nContent-Length: " + contentLength + "\r\n\r\n";
+                    + (contentLength < 0 ? "\r\nTransfer-Encoding: chunked" : "\r\nContent-Length: " + contentLength)
+                    + "\r\n\r\n";
             socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),

@@ -283,6 +283,9 @@ class DemoApiTest {
             // A request far over the cap: refused from its declared length, before any byte is read.
             assertThat(admin.postHeadersOnly("/api/admin/backups/upload", "multipart/form-data; boundary=x",
                     5L << 30)).isEqualTo(413);
+            // A chunked request declares no length: refused before its body is read or spooled.
+            assertThat(admin.postHeadersOnly("/api/admin/backups/upload", "multipart/form-data; boundary=x", -1))
+                    .isEqualTo(411);
             assertThat(admin.get("/api/admin/backups").json()).isEmpty();
         }
     }
