@@ -41,7 +41,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Issue 4 §8: mutation fuzzing of a valid archive. Each try truncates, flips a bit in, inserts
- * bytes into or deletes bytes from the stored archive or its decompressed tar stream, or swaps,
+ * bytes into or deletes bytes from the stored archive, its decompressed tar stream or the sidecar's
+ * copy of the manifest (which guides a one-pass restore), or swaps,
  * duplicates or drops tar entries; usually the sidecar's size and SHA-256 are then fixed to match
  * (an attacker who can write the store), so that the deeper checks are exercised, not only the
  * archive hash. A restore of the mutant must either fail with {@link InvalidArchiveException} or
@@ -120,7 +121,8 @@ class ArchiveMutationFuzzProperties {
 
     enum Op { TRUNCATE, FLIP, INSERT, DELETE, SWAP_ENTRIES, DUPLICATE_ENTRY, DROP_ENTRY }
 
-    enum Layer { STORED, TAR }
+    /** The stored archive, its decompressed tar stream, or the sidecar's copy of the manifest (which guides a one-pass restore). */
+    enum Layer { STORED, TAR, MANIFEST_COPY }
 
     /** One mutation; positions are fractions of the bytes (or entries) it applies to. */
     record Mutation(Op op, Layer layer, double where, double other, int bit, byte[] bytes, boolean fixSidecar) {
@@ -163,6 +165,10 @@ class ArchiveMutationFuzzProperties {
     }
 
     private void check(Mutation mutation) throws Exception {
+        if (mutation.layer() == Layer.MANIFEST_COPY) {
+            checkCopy(mutation);
+            return;
+        }
         byte[] mutant = mutate(mutation);
         if (java.util.Arrays.equals(mutant, archive)) {
             return; // e.g. a swap of two identical positions: nothing to test
@@ -176,6 +182,25 @@ class ArchiveMutationFuzzProperties {
         }
         Files.write(storeFolder.resolve(id + ".json"), side);
 
+        restoreAndCheck(mutation);
+    }
+
+    /** Mutates the sidecar's copy of the manifest and leaves the archive as it is. */
+    private void checkCopy(Mutation mutation) throws Exception {
+        ObjectNode node = (ObjectNode) MAPPER.readTree(sidecar);
+        byte[] copy = node.get("manifest").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Op op = switch (mutation.op()) {
+            case SWAP_ENTRIES, DUPLICATE_ENTRY, DROP_ENTRY -> Op.FLIP;
+            default -> mutation.op();
+        };
+        byte[] mutant = mutateBytes(copy, new Mutation(op, mutation.layer(), mutation.where(), mutation.other(),
+                mutation.bit(), mutation.bytes(), mutation.fixSidecar()));
+        node.put("manifest", new String(mutant, java.nio.charset.StandardCharsets.UTF_8));
+        Files.write(storeFolder.resolve(id + ".json"), MAPPER.writeValueAsBytes(node));
+        restoreAndCheck(mutation);
+    }
+
+    private void restoreAndCheck(Mutation mutation) throws Exception {
         Throwable thrown = null;
         try {
             service.restore(id, RestoreOptions.builder().build());
