@@ -31,7 +31,9 @@ import java.util.Objects;
  *                           out, columns masked by a profile or rule) over live data, which replaces
  *                           the live values with the placeholders; refused without it
  * @param verifyContent      render every staged table again and compare its content checksum with
- *                           the manifest's before the swap (default true); see the README's restore steps
+ *                           the manifest's before the swap (default true); see docs/restore.md. Only
+ *                           dialects that can read their staging from other connections do it (SQLite);
+ *                           the PostgreSQL dialect skips it (docs/postgres.md)
  */
 public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolean allowNewerSchema,
                              boolean safetyBackup, Long appSchemaVersion, AfterRestore afterRestore,
@@ -135,9 +137,10 @@ public record RestoreOptions(WriteGate writeGate, Duration maxWritePause, boolea
 
         /**
          * Whether to compare every staged table's content checksum with the manifest's before the
-         * swap (default true). Turning it off saves one more read of the staged data (about the time
-         * of a backup's rendering when no safety backup runs beside it) and keeps the integrity,
-         * foreign-key and row-count checks.
+         * swap (default true). Turning it off saves one more read of the staged data (it runs on
+         * two readers beside the integrity and foreign-key checks, then beside the safety backup)
+         * and keeps the integrity, foreign-key and row-count checks. Dialects without a staged
+         * snapshot (PostgreSQL) skip the check either way.
          */
         public Builder verifyContent(boolean verify) {
             this.verifyContent = verify;
