@@ -549,8 +549,15 @@ public final class BackupCatalog {
                             consumer.accept(entry, checked);
                         } catch (Exception e) {
                             // A damaged entry is reported as damaged, not as whatever its bytes made
-                            // the consumer trip over (a duplicate key, a parse error).
-                            requireIntactAfterFailure(id, info.archiveName(), entry, checked, count, digest, e);
+                            // the consumer trip over (a duplicate key, a parse error). A cancelled
+                            // load has nothing to diagnose.
+                            if (!Thread.currentThread().isInterrupted() && !(e instanceof java.io.InterruptedIOException)) {
+                                try {
+                                    requireIntact(id, info.archiveName(), entry, checked, count, digest, e);
+                                } catch (IOException unreadable) {
+                                    e.addSuppressed(unreadable); // the store failed: the consumer's failure stands
+                                }
+                            }
                             throw e;
                         }
                     }
@@ -564,11 +571,7 @@ public final class BackupCatalog {
                 } catch (Exception e) {
                     throw new BackupException("backup " + id + ": loading entry '" + name + "' failed: " + e.getMessage(), e);
                 }
-                checked.transferTo(java.io.OutputStream.nullOutputStream());
-                if (count[0] != entry.size() || !Sha256.hex(digest.digest()).equals(entry.sha256())) {
-                    throw new InvalidArchiveException("backup " + id + ": entry '" + name + "' of archive "
-                            + info.archiveName() + " differs from the manifest (size or SHA-256)");
-                }
+                requireIntact(id, info.archiveName(), entry, checked, count, digest, null);
                 rowsBefore[0] += entryRows;
                 bytesBefore[0] += count[0];
                 report(new Progress(Phase.STAGE, entryTable, rowsBefore[0], rowsTotal, bytesBefore[0]));
@@ -605,25 +608,15 @@ public final class BackupCatalog {
     }
 
     /**
-     * After a consumer failed on an entry: reads the rest of the entry and throws an
-     * {@link InvalidArchiveException} naming it when its size or SHA-256 differs from the manifest,
-     * with the consumer's failure attached. Returns when the entry is intact (the consumer's failure
-     * stands) or cannot be read further (the store failed).
+     * Reads the rest of an entry and throws an {@link InvalidArchiveException} naming it when its
+     * size or SHA-256 differs from the manifest; {@code cause} is the consumer's failure, if any.
      */
-    private static void requireIntactAfterFailure(String id, String archiveName, ManifestEntry entry, InputStream checked,
-                                                  long[] count, MessageDigest digest, Exception failure) {
-        if (Thread.currentThread().isInterrupted() || failure instanceof java.io.InterruptedIOException) {
-            return; // a cancelled load: nothing to diagnose
-        }
-        try {
-            checked.transferTo(java.io.OutputStream.nullOutputStream());
-        } catch (IOException | RuntimeException e) {
-            failure.addSuppressed(e);
-            return;
-        }
+    private static void requireIntact(String id, String archiveName, ManifestEntry entry, InputStream checked,
+                                      long[] count, MessageDigest digest, Exception cause) throws IOException {
+        checked.transferTo(java.io.OutputStream.nullOutputStream());
         if (count[0] != entry.size() || !Sha256.hex(digest.digest()).equals(entry.sha256())) {
             throw new InvalidArchiveException("backup " + id + ": entry '" + entry.name() + "' of archive "
-                    + archiveName + " differs from the manifest (size or SHA-256)", failure);
+                    + archiveName + " differs from the manifest (size or SHA-256)", cause);
         }
     }
 
@@ -1108,9 +1101,7 @@ public final class BackupCatalog {
             String folder = entry.kind() == ManifestEntry.Kind.MEDIA ? ArchiveLayout.MEDIA_PREFIX : ArchiveLayout.SQL_PREFIX;
             String unsafe = ArchiveReader.unsafeName(entry.name());
             if (unsafe != null) {
-                String shown = entry.name().length() > 200 ? entry.name().substring(0, 200) + "..." : entry.name();
-                problems.add("entry '" + shown.replaceAll("\\p{Cntrl}", "?") + "' " + unsafe
-                        + "; backupkit archives hold only plain files under safe relative names");
+                problems.add(ArchiveReader.refusedEntry(entry.name(), unsafe));
             } else if (!entry.name().startsWith(folder)) {
                 problems.add("entry '" + entry.name() + "' of kind " + entry.kind() + " is not under " + folder);
             }

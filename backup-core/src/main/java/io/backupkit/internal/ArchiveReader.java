@@ -163,11 +163,6 @@ public final class ArchiveReader {
     public static final int MAX_HEADER_BYTES = 64 * 1024;
 
     /**
-     * Refuses what a backupkit archive never holds and a careless extractor would follow: links,
-     * devices, folders, sparse files, and names that are absolute, climb out with {@code ..}, use
-     * backslashes or drive letters, or hold control characters.
-     */
-    /**
      * Why an entry name is unsafe (an absolute path, a backslash, path traversal, a control
      * character), or null when it is a safe relative name. Used for tar headers and for the names a
      * manifest lists.
@@ -188,6 +183,21 @@ public final class ArchiveReader {
         return null;
     }
 
+    /**
+     * The message for an entry refused for its name or type: the name shortened to 200 characters
+     * and its control characters shown as {@code ?}.
+     */
+    public static String refusedEntry(String name, String problem) {
+        String shown = name.length() > 200 ? name.substring(0, 200) + "..." : name;
+        return "entry '" + shown.replaceAll("\\p{Cntrl}", "?") + "' " + problem
+                + "; backupkit archives hold only plain files under safe relative names";
+    }
+
+    /**
+     * Refuses what a backupkit archive never holds and a careless extractor would follow: links,
+     * devices, folders, sparse files, and names that are absolute, climb out with {@code ..}, use
+     * backslashes or drive letters, or hold control characters.
+     */
     private static void requireSafe(TarArchiveEntry entry, String name, String previous) throws DamagedArchiveException {
         String problem = null;
         if (entry.isSymbolicLink()) {
@@ -200,16 +210,14 @@ public final class ArchiveReader {
             problem = "is a device or pipe";
         } else if (entry.isSparse() || entry.isGNULongLinkEntry() || !entry.isFile()) {
             problem = "is not a plain file (type '" + (char) entry.getLinkFlag() + "')";
-        } else if (unsafeName(name) != null) {
+        } else {
             problem = unsafeName(name);
-        } else if (entry.getSize() < 0) {
-            problem = "has a negative size";
+            if (problem == null && entry.getSize() < 0) {
+                problem = "has a negative size";
+            }
         }
         if (problem != null) {
-            String shown = name.length() > 200 ? name.substring(0, 200) + "..." : name;
-            shown = shown.replaceAll("\\p{Cntrl}", "?");
-            throw new DamagedArchiveException(previous, new IOException("entry '" + shown + "' " + problem
-                    + "; backupkit archives hold only plain files under safe relative names"));
+            throw new DamagedArchiveException(previous, new IOException(refusedEntry(name, problem)));
         }
     }
 

@@ -73,7 +73,7 @@ public final class ContentChecksum {
         return running;
     }
 
-    /** Starts {@link #verify(io.backupkit.spi.Staging, BackupManifest)} on a daemon thread. */
+    /** Starts the check of every table with a content checksum on a daemon thread. */
     public static Running start(io.backupkit.spi.Staging staging, BackupManifest manifest) {
         Running running = new Running();
         Thread thread = new Thread(() -> {
@@ -94,10 +94,6 @@ public final class ContentChecksum {
      * {@link io.backupkit.spi.Staging#openStagedSnapshot()}; a problem per table that differs.
      * Empty when all match, or when the dialect offers no staged snapshot.
      */
-    public static List<String> verify(io.backupkit.spi.Staging staging, BackupManifest manifest) throws Exception {
-        return verify(staging, manifest, () -> false);
-    }
-
     private static List<String> verify(io.backupkit.spi.Staging staging, BackupManifest manifest,
                                        java.util.function.BooleanSupplier abandoned) throws Exception {
         List<TableSummary> checked = manifest.tables().stream().filter(t -> t.contentChecksum() != null).toList();

@@ -298,8 +298,6 @@ final class SqliteStaging implements Staging {
                 ps.setLong(p, l);
             } else if (v instanceof Double d) {
                 ps.setDouble(p, d);
-            } else if (v instanceof String s) {
-                ps.setString(p, s);
             } else if (v instanceof SqliteText t) {
                 ps.setBytes(p, t.bytes());
             } else if (v instanceof SqliteBlob b) {

@@ -327,14 +327,39 @@ class HostileArchiveTest {
     }
 
     @Test
-    void aSidecarWithoutACopyStillRestoresInTwoPasses() throws Exception {
+    void aSidecarWithACopyIsRestoredInOnePassAndOneWithoutInTwo() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger archiveReads = new java.util.concurrent.atomic.AtomicInteger();
+        io.backupkit.spi.Store counting = new io.backupkit.testing.StreamWrappingStore(
+                io.backupkit.LocalFolderStore.at(storeFolder)) {
+            @Override
+            protected java.io.OutputStream wrap(String name, java.io.OutputStream out) {
+                return out;
+            }
+
+            @Override
+            public java.io.InputStream open(String name) throws IOException {
+                if (name.equals(id + ".tar.zst")) {
+                    archiveReads.incrementAndGet();
+                }
+                return super.open(name);
+            }
+        };
+        BackupService reading = BackupService.builder().dataSource(FaultTestKit.dataSource(live))
+                .dialect(new SqliteDialect()).store(counting)
+                .options(io.backupkit.BackupOptions.builder().tempDirectory(temp).build())
+                .build();
+
+        reading.restore(id, RestoreOptions.builder().safetyBackup(false).build());
+        assertThat(archiveReads).as("archive reads with the sidecar's copy").hasValue(1);
+        assertThat(FaultTestKit.queryLong(live, "SELECT count(*) FROM tickets")).isEqualTo(500);
+
         ObjectNode side = (ObjectNode) MAPPER.readTree(originalSidecar);
         side.remove("manifest");
         Files.write(sidecar(), MAPPER.writeValueAsBytes(side));
-
-        RestoreResult result = service.restore(id, RestoreOptions.builder().build());
-
-        assertThat(result.rows()).isPositive();
+        FaultTestKit.exec(live, "DELETE FROM tickets WHERE id > 450");
+        archiveReads.set(0);
+        reading.restore(id, RestoreOptions.builder().safetyBackup(false).build());
+        assertThat(archiveReads).as("archive reads without a copy: one for the manifest, one to load").hasValue(2);
         assertThat(FaultTestKit.queryLong(live, "SELECT count(*) FROM tickets")).isEqualTo(500);
     }
 
