@@ -97,13 +97,16 @@ public final class SqliteDialect implements Dialect {
             if (journalMode.equals("wal")) {
                 // An explicit DEFERRED transaction, whatever transaction mode the application's pool
                 // configured: IMMEDIATE would take the write lock and block writers for the whole backup.
-                execute(connection, "BEGIN DEFERRED");
-                // The first read starts the snapshot; everything after sees this point in time.
-                queryInt(connection, "SELECT count(*) FROM sqlite_schema");
+                Connection reader = connection;
+                SqlitePageSource pages = SqlitePageSource.beginReading(connection, path, true, () -> {
+                    execute(reader, "BEGIN DEFERRED");
+                    // The first read starts the snapshot; everything after sees this point in time.
+                    queryInt(reader, "SELECT count(*) FROM sqlite_schema");
+                }, () -> execute(reader, "ROLLBACK"));
                 Instant snapshotAt = Instant.now();
                 Connection borrowed = connection;
                 int restoreTimeout = previousTimeout;
-                return new SqliteSnapshot(connection, snapshotAt, journalMode, List.of(), () -> {
+                return new SqliteSnapshot(connection, snapshotAt, journalMode, List.of(), pages, () -> {
                     try {
                         execute(borrowed, "ROLLBACK");
                         setBusyTimeout(borrowed, Duration.ofMillis(restoreTimeout));
@@ -143,7 +146,14 @@ public final class SqliteDialect implements Dialect {
                     + "copied it under a short read lock that blocked writers meanwhile. Switch with "
                     + "PRAGMA journal_mode=WAL so backups never block writers.";
             List<String> warnings = new ArrayList<>(List.of(warning));
-            SqliteSnapshot snapshot = new SqliteSnapshot(copyConnection, snapshotAt, journalMode, warnings, () -> {
+            // Nobody else opens the copy, so its file is the snapshot's pages as they are.
+            SqlitePageSource pages = null;
+            try {
+                pages = SqlitePageSource.ofQuiescentFile(copy, queryInt(copyConnection, "PRAGMA page_size")).orElse(null);
+            } catch (java.io.IOException e) {
+                // SQL reads the same rows.
+            }
+            SqliteSnapshot snapshot = new SqliteSnapshot(copyConnection, snapshotAt, journalMode, warnings, pages, () -> {
                 try {
                     copyConnection.close();
                 } finally {

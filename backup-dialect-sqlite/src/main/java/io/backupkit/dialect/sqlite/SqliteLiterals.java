@@ -112,6 +112,45 @@ final class SqliteLiterals {
         return realLiteral(parseQuotedReal(sqliteQuoteOutput));
     }
 
+    /** SQLite's own {@code quote()} of a double. */
+    @FunctionalInterface
+    interface SqliteQuote {
+        byte[] quote(double d) throws java.sql.SQLException;
+    }
+
+    /**
+     * The literal that a backup read through SQL writes for a double: SQLite's {@code quote()},
+     * then {@link #normalizeQuotedReal} for the forms with an exponent ({@link QuotedRowFinisher}),
+     * byte for byte.
+     *
+     * <p>Zero, infinities, NaN and whole numbers below 2^53 (counts and amounts stored as REAL,
+     * {@code 48.0}) are written here. Any other double goes to {@code sqliteQuote}: the {@code
+     * quote()} of SQLite 3.54 writes up to 17 digits from its own conversion, which is neither the
+     * shortest form nor always the correctly rounded one ({@code 0.33333333333333332} for 1/3, {@code
+     * 1.2345678901234001} for 1.2345678901234), so only SQLite can say which digits it writes.
+     */
+    static byte[] quotedRealLiteral(double d, SqliteQuote sqliteQuote) throws java.sql.SQLException {
+        if (d == 0 || Double.isNaN(d) || Double.isInfinite(d)) {
+            return realLiteral(d);
+        }
+        double abs = Math.abs(d);
+        if (abs < 0x1p53 && abs == Math.rint(abs)) {
+            byte[] out = new byte[24];
+            int o = 0;
+            if (d < 0) {
+                out[o++] = '-';
+            }
+            return Arrays.copyOf(out, format((long) abs, 0, out, o, 17));
+        }
+        byte[] token = sqliteQuote.quote(d);
+        for (byte b : token) {
+            if (b == 'e' || b == 'E' || b == 'I' || b == 'n' || b == 'N') {
+                return realLiteral(d);
+            }
+        }
+        return token;
+    }
+
     /**
      * Whether {@code quote()} output is a REAL, as opposed to an INTEGER ({@code -?[0-9]+}), TEXT
      * ({@code '...'}), BLOB ({@code X'...'}) or {@code NULL}.
@@ -384,6 +423,11 @@ final class SqliteLiterals {
      * present, so SQLite reads a REAL and never an INTEGER.
      */
     private static int format(long digits, int exp, byte[] out, int o) {
+        return format(digits, exp, out, o, 15);
+    }
+
+    /** {@link #format(long, int, byte[], int)} with plain notation for decimal exponents -4 to {@code plainBelow - 1}. */
+    private static int format(long digits, int exp, byte[] out, int o, int plainBelow) {
         while (digits % 10 == 0) {
             digits /= 10;
             exp++;
@@ -393,7 +437,7 @@ final class SqliteLiterals {
             n++;
         }
         int sci = n - 1 + exp; // exponent of the first digit
-        if (sci >= 15 || sci < -4) {
+        if (sci >= plainBelow || sci < -4) {
             // d.ddde+NN: the first digit, then the rest (or a 0) after the point
             long rest = digits % POW10[n - 1];
             out[o++] = (byte) ('0' + digits / POW10[n - 1]);

@@ -49,11 +49,27 @@ final class SqliteSnapshot implements Snapshot {
     private final SchemaModel schema;
     private final Map<String, String> orderBy = new HashMap<>();
     private final Release release;
+    /** The snapshot's pages, read directly for rowid tables; null to read every table through SQL. */
+    private final SqlitePageSource pages;
+    /** The rowid column name of each ordinary rowid table, which the pages can be read for. */
+    private final Map<String, String> rowidTables = new HashMap<>();
+    private final Map<String, Long> counted = new HashMap<>();
+    private java.sql.PreparedStatement quoteReal;
     private boolean closed;
 
     SqliteSnapshot(Connection connection, Instant snapshotAt, String journalMode, List<String> warnings,
                    Release release) throws SQLException {
+        this(connection, snapshotAt, journalMode, warnings, null, release);
+    }
+
+    /**
+     * A snapshot whose rowid tables are read from {@code pages} (see {@link SqliteTableScan}), which
+     * must be the pages of {@code connection}'s open read transaction; the snapshot closes them.
+     */
+    SqliteSnapshot(Connection connection, Instant snapshotAt, String journalMode, List<String> warnings,
+                   SqlitePageSource pages, Release release) throws SQLException {
         this.connection = connection;
+        this.pages = pages;
         this.release = release;
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("user_version", String.valueOf(SqliteDialect.queryInt(connection, "PRAGMA user_version")));
@@ -244,7 +260,11 @@ final class SqliteSnapshot implements Snapshot {
                 foreignKeys.add(new ForeignKey(from, parent, to));
             }
         }
-        orderBy.put(name, orderClause(virtual, fts, withoutRowidOrVirtual, primaryKey, allNames));
+        String order = orderClause(virtual, fts, withoutRowidOrVirtual, primaryKey, allNames);
+        orderBy.put(name, order);
+        if (!virtual && !withoutRowidOrVirtual && order.startsWith(" ORDER BY ")) {
+            rowidTables.put(name, order.substring(" ORDER BY ".length()));
+        }
         return new TableModel(name, columns, List.copyOf(primaryKey.values()), foreignKeys,
                 virtual ? TableModel.Kind.VIRTUAL : TableModel.Kind.TABLE);
     }
@@ -306,12 +326,54 @@ final class SqliteSnapshot implements Snapshot {
         try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM " + quote(table.name()))) {
             rs.next();
-            return rs.getLong(1);
+            long rows = rs.getLong(1);
+            counted.put(table.name(), rows);
+            return rows;
         }
     }
 
     @Override
     public RowCursor openRows(TableModel table, Set<Integer> rawColumns) throws SQLException {
+        String rowid = rowidTables.get(table.name());
+        if (pages != null && rawColumns.isEmpty() && rowid != null && table.kind() == TableModel.Kind.TABLE) {
+            java.util.Optional<SqliteTableLayout> layout = SqliteTableLayout.of(connection, table);
+            if (layout.isPresent()) {
+                return new SqliteTableScan(table.name(), pages, layout.get(),
+                        id -> readOneRow(table, rowid, id), this::quote, counted.getOrDefault(table.name(), -1L));
+            }
+        }
+        return openRowsThroughSql(table, rawColumns, "");
+    }
+
+    /** Whether rowid tables are read from the snapshot's pages rather than through SQL. */
+    boolean readsPages() {
+        return pages != null;
+    }
+
+    /** SQLite's {@code quote()} of a double, on this snapshot's connection. */
+    private byte[] quote(double d) throws SQLException {
+        if (quoteReal == null) {
+            quoteReal = connection.prepareStatement("SELECT quote(?)");
+        }
+        quoteReal.setDouble(1, d);
+        try (ResultSet rs = quoteReal.executeQuery()) {
+            rs.next();
+            return rs.getBytes(1);
+        }
+    }
+
+    /** One row's literals through SQL, for a record that the page reader cannot complete alone. */
+    private byte[] readOneRow(TableModel table, String rowidColumn, long rowid) throws SQLException {
+        try (RowCursor cursor = openRowsThroughSql(table, Set.of(), " WHERE " + rowidColumn + " = " + rowid)) {
+            if (!cursor.next()) {
+                throw new SQLException("table " + table.name() + ": the row with rowid " + rowid
+                        + " found in its pages is not visible through SQL");
+            }
+            return cursor.literals(0, table.columns().size());
+        }
+    }
+
+    private RowCursor openRowsThroughSql(TableModel table, Set<Integer> rawColumns, String where) throws SQLException {
         List<ColumnModel> columns = table.columns();
         List<String> select = new ArrayList<>();
         Map<Integer, Integer> runEnds = new HashMap<>();
@@ -347,7 +409,7 @@ final class SqliteSnapshot implements Snapshot {
         select.addAll(signColumns);
         zeroSignIndex.replaceAll((column, negative) -> base - negative);
         String sql = "SELECT " + String.join(", ", select) + " FROM " + quote(table.name())
-                + orderBy.getOrDefault(table.name(), "");
+                + (where.isEmpty() ? orderBy.getOrDefault(table.name(), "") : where);
         Statement statement = connection.createStatement();
         try {
             ResultSet rs = statement.executeQuery(sql);
@@ -418,7 +480,16 @@ final class SqliteSnapshot implements Snapshot {
     public void close() throws SQLException, java.io.IOException {
         if (!closed) {
             closed = true;
-            release.run();
+            try {
+                if (quoteReal != null) {
+                    quoteReal.close();
+                }
+                if (pages != null) {
+                    pages.close();
+                }
+            } finally {
+                release.run();
+            }
         }
     }
 }

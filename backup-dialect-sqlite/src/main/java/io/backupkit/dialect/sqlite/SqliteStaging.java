@@ -314,13 +314,25 @@ final class SqliteStaging implements Staging {
         // Nothing else writes to the staging file, so a plain read transaction is a snapshot.
         Connection reader = DriverManager.getConnection("jdbc:sqlite:" + path);
         try {
+            boolean wal;
             try (Statement s = reader.createStatement()) {
                 s.execute("PRAGMA query_only = ON");
-                s.execute("BEGIN DEFERRED");
-                s.executeQuery("SELECT count(*) FROM sqlite_schema").close();
+                try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
+                    wal = rs.next() && "wal".equalsIgnoreCase(rs.getString(1));
+                }
             }
+            SqlitePageSource pages = SqlitePageSource.beginReading(reader, path.toString(), wal, () -> {
+                try (Statement s = reader.createStatement()) {
+                    s.execute("BEGIN DEFERRED");
+                    s.executeQuery("SELECT count(*) FROM sqlite_schema").close();
+                }
+            }, () -> {
+                try (Statement s = reader.createStatement()) {
+                    s.execute("ROLLBACK");
+                }
+            });
             return java.util.Optional.of(new SqliteSnapshot(reader, java.time.Instant.now(), "staging", List.of(),
-                    () -> {
+                    pages, () -> {
                         try (Statement s = reader.createStatement()) {
                             s.execute("ROLLBACK");
                         } finally {

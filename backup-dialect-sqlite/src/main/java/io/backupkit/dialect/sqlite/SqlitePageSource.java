@@ -1,0 +1,332 @@
+package io.backupkit.dialect.sqlite;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The pages of one SQLite database file as one read transaction sees them: the main file, overlaid
+ * with the WAL frames that belong to that transaction's snapshot.
+ *
+ * <p>This is what lets a backup read the rows without asking SQLite to render them one value at a
+ * time (see {@link SqliteTableScan}). It is only built while a read transaction is open on the
+ * same file, and that transaction is what keeps the pages stable: in WAL mode a checkpoint never
+ * copies frames past a live reader's snapshot into the main file, and the WAL is never restarted
+ * while a reader uses it. Which frames belong to the snapshot comes from the wal-index header in
+ * the {@code -shm} file, read before and after the transaction started: if both reads agree, no
+ * commit happened in between, so the header is the one the transaction started from
+ * ({@link WalIndexHeader}).
+ *
+ * <p>Not thread-safe: one scan at a time.
+ */
+final class SqlitePageSource implements Closeable {
+
+    /** How many times a read transaction is started again when a commit raced its start. */
+    static final int ATTEMPTS = 10;
+    private static final int WAL_HEADER = 32;
+    private static final int FRAME_HEADER = 24;
+
+    private final RandomAccessFile database;
+    private final RandomAccessFile wal;
+    private final int pageSize;
+    private final int usableSize;
+    private final PageFrames frames;
+
+    private SqlitePageSource(RandomAccessFile database, RandomAccessFile wal, int pageSize, int usableSize, PageFrames frames) {
+        this.database = database;
+        this.wal = wal;
+        this.pageSize = pageSize;
+        this.usableSize = usableSize;
+        this.frames = frames;
+    }
+
+    /** Starts or ends a read transaction. */
+    @FunctionalInterface
+    interface SqlAction {
+        void run() throws SQLException;
+    }
+
+    /**
+     * Starts a read transaction on {@code connection} with {@code begin} (which must read, so that
+     * the snapshot is taken) and returns the pages that transaction sees, or null if they cannot be
+     * read directly; the transaction is open either way.
+     *
+     * <p>In WAL mode the wal-index header is read before and after {@code begin}; if a commit
+     * slipped in between, the transaction is rolled back and started again, up to three times. In
+     * rollback-journal mode the open transaction holds a shared lock, under which nobody writes
+     * the file.
+     */
+    static SqlitePageSource beginReading(Connection connection, String path, boolean wal, SqlAction begin,
+                                         SqlAction rollback) throws SQLException {
+        Path file = path == null || path.isEmpty() || path.equals(":memory:") ? null : Path.of(path);
+        if (file == null || !Files.isRegularFile(file)) {
+            begin.run();
+            return null;
+        }
+        int pageSize = SqliteDialect.queryInt(connection, "PRAGMA page_size");
+        try {
+            if (!wal) {
+                begin.run();
+                return ofQuiescentFile(file, pageSize).orElse(null);
+            }
+            for (int attempt = 1; ; attempt++) {
+                Optional<WalIndexHeader> before = WalIndexHeader.read(file);
+                begin.run();
+                Optional<WalIndexHeader> after = WalIndexHeader.read(file);
+                if (before.isPresent() && after.isPresent() && before.get().sameStateAs(after.get())) {
+                    return ofWalSnapshot(file, after.get(), pageSize).orElse(null);
+                }
+                if (before.isEmpty() || after.isEmpty() || attempt == ATTEMPTS) {
+                    return null;
+                }
+                rollback.run();
+            }
+        } catch (IOException e) {
+            // The pages are an optimisation: SQL reads the same rows.
+            return null;
+        }
+    }
+
+    /**
+     * The pages of a database file that no other connection writes (a private copy, or a file
+     * under a lock): the main file alone.
+     */
+    static Optional<SqlitePageSource> ofQuiescentFile(Path file, int pageSize) throws IOException {
+        RandomAccessFile database = new RandomAccessFile(file.toFile(), "r");
+        return checked(database, null, pageSize, PageFrames.NONE);
+    }
+
+    /**
+     * The pages of a WAL-mode database as of the snapshot whose wal-index header is given, or empty
+     * when the files do not look as expected (no WAL file, another page size, salts that do not
+     * match): the caller then reads through SQL.
+     */
+    static Optional<SqlitePageSource> ofWalSnapshot(Path file, WalIndexHeader header, int pageSize) throws IOException {
+        RandomAccessFile database = new RandomAccessFile(file.toFile(), "r");
+        try {
+            if (header.frameCount() == 0 || header.backfilled() >= header.frameCount()) {
+                // Every frame of the snapshot is already in the main file, and a reader in this
+                // state keeps checkpoints from writing newer ones into it.
+                return checked(database, null, pageSize, PageFrames.NONE);
+            }
+            Path walFile = Path.of(file + "-wal");
+            if (!Files.isRegularFile(walFile)) {
+                database.close();
+                return Optional.empty();
+            }
+            RandomAccessFile wal = new RandomAccessFile(walFile.toFile(), "r");
+            try {
+                PageFrames frames = readFrames(wal, header, pageSize);
+                if (frames == null) {
+                    wal.close();
+                    database.close();
+                    return Optional.empty();
+                }
+                return checked(database, wal, pageSize, frames);
+            } catch (IOException | RuntimeException e) {
+                wal.close();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    private static Optional<SqlitePageSource> checked(RandomAccessFile database, RandomAccessFile wal, int pageSize,
+                                                      PageFrames frames) throws IOException {
+        SqlitePageSource source = null;
+        try {
+            ByteBuffer header = ByteBuffer.allocate(100);
+            byte[] first = new byte[pageSize];
+            source = new SqlitePageSource(database, wal, pageSize, pageSize, frames);
+            source.read(1, first);
+            header.put(first, 0, 100).flip();
+            byte[] magic = new byte[16];
+            header.get(magic);
+            int storedPageSize = Short.toUnsignedInt(header.getShort(16));
+            storedPageSize = storedPageSize == 1 ? 65536 : storedPageSize;
+            int reserved = Byte.toUnsignedInt(header.get(20));
+            int textEncoding = header.getInt(56);
+            if (!Arrays.equals(magic, "SQLite format 3\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                    || storedPageSize != pageSize || textEncoding != 1 || pageSize - reserved < 480) {
+                source.close();
+                return Optional.empty();
+            }
+            SqlitePageSource ready = new SqlitePageSource(database, wal, pageSize, pageSize - reserved, frames);
+            return Optional.of(ready);
+        } catch (IOException | RuntimeException e) {
+            if (source != null) {
+                source.close();
+            } else {
+                database.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The frame of each page in the snapshot's part of the WAL (the latest one wins). */
+    private static PageFrames readFrames(RandomAccessFile wal, WalIndexHeader header, int pageSize) throws IOException {
+        ByteBuffer walHeader = ByteBuffer.allocate(WAL_HEADER).order(ByteOrder.BIG_ENDIAN);
+        if (readFully(wal, walHeader, 0) < WAL_HEADER) {
+            return null;
+        }
+        int magic = walHeader.getInt(0);
+        if ((magic != 0x377f0682 && magic != 0x377f0683) || walHeader.getInt(8) != pageSize) {
+            return null;
+        }
+        byte[] salt = Arrays.copyOfRange(walHeader.array(), 16, 24);
+        if (!Arrays.equals(salt, header.salt())) {
+            return null;
+        }
+        long frameSize = FRAME_HEADER + (long) pageSize;
+        PageFrames frames = new PageFrames(Math.max(16, header.frameCount()));
+        ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER).order(ByteOrder.BIG_ENDIAN);
+        byte[] frameSalt = new byte[8];
+        for (int frame = 1; frame <= header.frameCount(); frame++) {
+            frameHeader.clear();
+            if (readFully(wal, frameHeader, WAL_HEADER + (frame - 1) * frameSize) < FRAME_HEADER) {
+                return null;
+            }
+            frameHeader.position(8);
+            frameHeader.get(frameSalt);
+            int page = frameHeader.getInt(0);
+            if (!Arrays.equals(frameSalt, salt) || page <= 0) {
+                return null;
+            }
+            frames.put(page, frame);
+        }
+        return frames;
+    }
+
+    int pageSize() {
+        return pageSize;
+    }
+
+    /** The bytes of a page that hold content: the page size less the reserved bytes at the end. */
+    int usableSize() {
+        return usableSize;
+    }
+
+    /** Reads page {@code page} (1-based) into {@code into}, which holds at least a page. */
+    void read(int page, byte[] into) throws IOException {
+        if (page <= 0) {
+            throw new IOException("page number " + Integer.toUnsignedString(page) + " is out of range");
+        }
+        int frame = frames.get(page);
+        ByteBuffer buffer = ByteBuffer.wrap(into, 0, pageSize);
+        int n;
+        if (frame > 0) {
+            n = readFully(wal, buffer, WAL_HEADER + (frame - 1) * (FRAME_HEADER + (long) pageSize) + FRAME_HEADER);
+        } else {
+            n = readFully(database, buffer, (page - 1) * (long) pageSize);
+        }
+        if (n < pageSize) {
+            throw new IOException("page " + page + " lies past the end of the "
+                    + (frame > 0 ? "WAL" : "database") + " file");
+        }
+    }
+
+    /**
+     * Reads from {@code position} until the buffer is full or the file ends. A {@link RandomAccessFile}
+     * rather than a {@code FileChannel}: an interrupt (a cancelled backup) must not close the file
+     * under the scan; the backup notices the interrupt itself.
+     */
+    private static int readFully(RandomAccessFile file, ByteBuffer buffer, long position) throws IOException {
+        synchronized (file) {
+            file.seek(position);
+            int total = 0;
+            while (buffer.hasRemaining()) {
+                int n = file.read(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
+                if (n < 0) {
+                    break;
+                }
+                buffer.position(buffer.position() + n);
+                total += n;
+            }
+            return total;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            database.close();
+        } finally {
+            if (wal != null) {
+                wal.close();
+            }
+        }
+    }
+
+    /** An open-addressing map from page number to WAL frame number; 0 means "not in the WAL". */
+    static final class PageFrames {
+        static final PageFrames NONE = new PageFrames(1);
+
+        private int[] keys;
+        private int[] values;
+        private int size;
+
+        PageFrames(int expected) {
+            int capacity = Integer.highestOneBit(Math.max(2, expected) * 2 - 1) * 2;
+            keys = new int[capacity];
+            values = new int[capacity];
+        }
+
+        void put(int page, int frame) {
+            if ((size + 1) * 2 > keys.length) {
+                grow();
+            }
+            int mask = keys.length - 1;
+            int i = mix(page) & mask;
+            while (keys[i] != 0 && keys[i] != page) {
+                i = (i + 1) & mask;
+            }
+            if (keys[i] == 0) {
+                size++;
+            }
+            keys[i] = page;
+            values[i] = frame;
+        }
+
+        int get(int page) {
+            if (size == 0) {
+                return 0;
+            }
+            int mask = keys.length - 1;
+            int i = mix(page) & mask;
+            while (keys[i] != 0) {
+                if (keys[i] == page) {
+                    return values[i];
+                }
+                i = (i + 1) & mask;
+            }
+            return 0;
+        }
+
+        private void grow() {
+            int[] oldKeys = keys;
+            int[] oldValues = values;
+            keys = new int[oldKeys.length * 2];
+            values = new int[oldKeys.length * 2];
+            size = 0;
+            for (int i = 0; i < oldKeys.length; i++) {
+                if (oldKeys[i] != 0) {
+                    put(oldKeys[i], oldValues[i]);
+                }
+            }
+        }
+
+        private static int mix(int page) {
+            return page * 0x9E3779B9;
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package io.backupkit.dialect.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.backupkit.spi.RowCursor;
+import io.backupkit.spi.Snapshot;
+import io.backupkit.spi.SnapshotOptions;
+import io.backupkit.spi.TableModel;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * Named cases of the page reader ({@link SqliteTableScan}, {@link SqlitePageSource}); the
+ * byte-for-byte equivalence with the SQL path on random tables is {@link PageReaderEquivalenceProperties}.
+ */
+class SqliteTableScanTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void rowsCommittedToTheWalButNotCheckpointedAreReadFromTheWal() throws Exception {
+        Path db = dir.resolve("wal.db");
+        try (Connection writer = SqliteTestTools.connect(db); Statement s = writer.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA wal_autocheckpoint=0");
+            s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
+            s.execute("WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 2000) "
+                    + "INSERT INTO t(v) SELECT 'before ' || value FROM n");
+            s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            s.execute("UPDATE t SET v = 'after ' || id WHERE id % 2 = 0");
+            s.execute("INSERT INTO t(v) VALUES ('new row')");
+            assertThat(Files.size(Path.of(db + "-wal"))).as("the changes are only in the WAL").isPositive();
+
+            List<String> rows = readAll(db, "t");
+
+            assertThat(rows).hasSize(2001);
+            assertThat(rows.get(0)).isEqualTo("1,'before 1'");
+            assertThat(rows.get(1)).isEqualTo("2,'after 2'");
+            assertThat(rows.get(2000)).isEqualTo("2001,'new row'");
+        }
+    }
+
+    @Test
+    void aCommitRacingTheStartOfTheTransactionIsRetriedAndAWriterThatNeverStopsFallsBackToSql() throws Exception {
+        Path db = dir.resolve("race.db");
+        try (Connection writer = SqliteTestTools.connect(db); Statement s = writer.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER)");
+            s.execute("INSERT INTO t(v) VALUES (0)");
+            for (int racingAttempts : new int[] {2, SqlitePageSource.ATTEMPTS}) {
+                AtomicInteger attempts = new AtomicInteger();
+                try (Connection reader = SqliteTestTools.connect(db)) {
+                    SqlitePageSource pages = SqlitePageSource.beginReading(reader, db.toString(), true, () -> {
+                        int attempt = attempts.incrementAndGet();
+                        try (Statement r = reader.createStatement()) {
+                            r.execute("BEGIN");
+                            r.executeQuery("SELECT count(*) FROM sqlite_schema").close();
+                        }
+                        if (attempt <= racingAttempts) {
+                            s.execute("UPDATE t SET v = v + 1"); // a commit between the two header reads
+                        }
+                    }, () -> reader.createStatement().execute("ROLLBACK"));
+                    try {
+                        if (racingAttempts < SqlitePageSource.ATTEMPTS) {
+                            assertThat(pages).as("read directly once no commit raced").isNotNull();
+                            assertThat(attempts.get()).isEqualTo(racingAttempts + 1);
+                        } else {
+                            assertThat(pages).as("falls back to SQL").isNull();
+                            assertThat(attempts.get()).isEqualTo(SqlitePageSource.ATTEMPTS);
+                        }
+                    } finally {
+                        if (pages != null) {
+                            pages.close();
+                        }
+                        reader.createStatement().execute("ROLLBACK");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aScanBesideABusyWriterAndItsCheckpointsSeesOnePointInTime() throws Exception {
+        Path db = dir.resolve("busy.db");
+        int accounts = 20_000;
+        try (Connection setup = SqliteTestTools.connect(db); Statement s = setup.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("CREATE TABLE accounts(id INTEGER PRIMARY KEY, balance INTEGER NOT NULL, pad TEXT)");
+            s.execute("WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < " + accounts
+                    + ") INSERT INTO accounts(balance, pad) SELECT 100, hex(randomblob(40)) FROM n");
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong transfers = new AtomicLong();
+        Thread writer = new Thread(() -> {
+            try (Connection c = SqliteTestTools.connect(db);
+                 PreparedStatement move = c.prepareStatement("UPDATE accounts SET balance = balance + ?, pad = "
+                         + "hex(randomblob(40)) WHERE id = ?")) {
+                c.createStatement().execute("PRAGMA wal_autocheckpoint=50"); // checkpoints during the scan
+                c.setAutoCommit(false);
+                ThreadLocalRandom random = ThreadLocalRandom.current();
+                while (!stop.get()) {
+                    int amount = random.nextInt(1, 50);
+                    move.setInt(1, -amount);
+                    move.setInt(2, random.nextInt(1, accounts + 1));
+                    move.executeUpdate();
+                    move.setInt(1, amount);
+                    move.setInt(2, random.nextInt(1, accounts + 1));
+                    move.executeUpdate();
+                    c.commit();
+                    transfers.incrementAndGet();
+                    Thread.sleep(0, 200_000);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "writer");
+        writer.start();
+        try {
+            while (transfers.get() < 100) {
+                Thread.sleep(5);
+            }
+            long sum = 0;
+            int rows = 0;
+            try (Snapshot snapshot = openSnapshot(db)) {
+                assertThat(((SqliteSnapshot) snapshot).readsPages()).as("read from the pages").isTrue();
+                TableModel accountsTable = snapshot.schema().tables().get(0);
+                try (RowCursor cursor = snapshot.openRows(accountsTable, Set.of())) {
+                    while (cursor.next()) {
+                        String[] literals = new String(cursor.literals(0, 3), StandardCharsets.UTF_8).split(",");
+                        sum += Long.parseLong(literals[1]);
+                        rows++;
+                        if (rows % 2000 == 0) {
+                            Thread.sleep(20); // let transfers and checkpoints happen mid-scan
+                        }
+                    }
+                }
+            }
+            assertThat(rows).isEqualTo(accounts);
+            assertThat(sum).as("the total is one point in time").isEqualTo(100L * accounts);
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+        assertThat(transfers.get()).isGreaterThan(100);
+    }
+
+    @Test
+    void aRecordWrittenBeforeAnAddedColumnWithADefaultIsCompletedThroughSql() throws Exception {
+        Path db = dir.resolve("altered.db");
+        SqliteTestTools.execute(db,
+                "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT)",
+                "INSERT INTO t(a) VALUES ('old')",
+                "ALTER TABLE t ADD COLUMN b REAL DEFAULT 2.5",
+                "ALTER TABLE t ADD COLUMN c TEXT",
+                "INSERT INTO t(a, b, c) VALUES ('new', 7, 'x')");
+
+        assertThat(readAll(db, "t")).containsExactly("1,'old',2.5,NULL", "2,'new',7.0,'x'");
+    }
+
+    @Test
+    void aMalformedPageIsReportedWithTheTableAndThePage() throws Exception {
+        Path db = dir.resolve("broken.db");
+        SqliteTestTools.execute(db,
+                "PRAGMA page_size=1024",
+                "PRAGMA journal_mode=WAL", // read in place: a copy (rollback-journal mode) would trip first
+                "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)",
+                "WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 200) "
+                        + "INSERT INTO t(v) SELECT hex(randomblob(200)) FROM n");
+        int root = Integer.parseInt(SqliteTestTools.query(db,
+                "SELECT rootpage FROM sqlite_schema WHERE name = 't'").get(0).get(0));
+        int child;
+        try (RandomAccessFile file = new RandomAccessFile(db.toFile(), "rw")) {
+            // The root is an interior page; break the type byte of its right-most child.
+            file.seek((root - 1) * 1024L + 8);
+            child = file.readInt();
+            file.seek((child - 1) * 1024L);
+            file.write(0x42);
+        }
+
+        try (Snapshot snapshot = openSnapshot(db);
+             RowCursor cursor = snapshot.openRows(snapshot.schema().tables().get(0), Set.of())) {
+            assertThatThrownBy(() -> {
+                while (cursor.next()) {
+                    cursor.literals(0, 2);
+                }
+            }).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("table t")
+                    .hasMessageContaining("page " + child)
+                    .hasMessageContaining("malformed");
+        }
+    }
+
+    private Snapshot openSnapshot(Path db) throws Exception {
+        SQLiteDataSource dataSource = new SQLiteDataSource();
+        dataSource.setUrl("jdbc:sqlite:" + db);
+        return new SqliteDialect().openSnapshot(dataSource, new SnapshotOptions(Duration.ofSeconds(5), dir));
+    }
+
+    private List<String> readAll(Path db, String table) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (Snapshot snapshot = openSnapshot(db)) {
+            assertThat(((SqliteSnapshot) snapshot).readsPages()).isTrue();
+            TableModel model = snapshot.schema().tables().stream().filter(t -> t.name().equals(table)).findFirst()
+                    .orElseThrow();
+            try (RowCursor cursor = snapshot.openRows(model, Set.of())) {
+                assertThat(cursor).isInstanceOf(SqliteTableScan.class);
+                while (cursor.next()) {
+                    rows.add(new String(cursor.literals(0, model.columns().size()), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return rows;
+    }
+}
