@@ -32,6 +32,13 @@ final class SqliteRestorer implements Restorer {
 
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
+    private final boolean readPages;
+
+    /** @param readPages whether the content check reads the staged tables from their pages */
+    SqliteRestorer(boolean readPages) {
+        this.readPages = readPages;
+    }
+
     @Override
     public void validateSchema(BackupManifest manifest) {
         List<String> known = new ArrayList<>();
@@ -64,7 +71,7 @@ final class SqliteRestorer implements Restorer {
         String suffix = Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
         Path staging = folder.resolve("." + liveName + ".backupkit-staging-" + ProcessHandle.current().pid() + "-"
                 + suffix + ".db");
-        return new SqliteStaging(manifest, livePath, staging);
+        return new SqliteStaging(manifest, livePath, staging, readPages);
     }
 
     @Override

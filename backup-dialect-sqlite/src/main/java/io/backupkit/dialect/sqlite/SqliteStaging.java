@@ -55,9 +55,11 @@ final class SqliteStaging implements Staging {
     private final InsertThread writer;
     private SqliteFinishParser.Finish finish;
     private boolean swapped;
+    private final boolean readPages;
 
-    SqliteStaging(BackupManifest manifest, Path livePath, Path path) throws SQLException, IOException {
+    SqliteStaging(BackupManifest manifest, Path livePath, Path path, boolean readPages) throws SQLException, IOException {
         this.manifest = manifest;
+        this.readPages = readPages;
         this.livePath = livePath;
         this.path = path;
         for (TableSummary t : manifest.tables()) {
@@ -321,7 +323,7 @@ final class SqliteStaging implements Staging {
                     wal = rs.next() && "wal".equalsIgnoreCase(rs.getString(1));
                 }
             }
-            SqlitePageSource pages = SqlitePageSource.beginReading(reader, path.toString(), wal, () -> {
+            SqlitePageSource pages = SqlitePageSource.beginReading(reader, readPages ? path.toString() : null, wal, () -> {
                 try (Statement s = reader.createStatement()) {
                     s.execute("BEGIN DEFERRED");
                     s.executeQuery("SELECT count(*) FROM sqlite_schema").close();

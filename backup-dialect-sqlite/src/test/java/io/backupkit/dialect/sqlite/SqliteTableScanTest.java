@@ -209,6 +209,33 @@ class SqliteTableScanTest {
         }
     }
 
+    @Test
+    void readingThroughSqlGivesTheSameBackupAsReadingThePages() throws Exception {
+        Path db = FaultTestKit.maintenanceDb(dir.resolve("app.db"));
+        SqliteTestTools.execute(db,
+                "CREATE TABLE odd(a, b REAL, c TEXT)",
+                "INSERT INTO odd VALUES (1.0 / 3, 1.2345678901234, 'x' || char(0) || 'y'), (-0.0, 7, X'FF00'),"
+                        + " (9e999, -9e999, CAST(X'C328' AS TEXT))");
+        List<String> exports = new ArrayList<>();
+        List<Object> checksums = new ArrayList<>();
+        for (SqliteDialect dialect : List.of(new SqliteDialect(), SqliteDialect.readingThroughSql())) {
+            io.backupkit.BackupService service = io.backupkit.BackupService.builder()
+                    .dataSource(FaultTestKit.dataSource(db))
+                    .dialect(dialect)
+                    .store(io.backupkit.LocalFolderStore.at(dir.resolve("store-" + exports.size())))
+                    .options(io.backupkit.BackupOptions.builder().tempDirectory(dir.resolve("tmp")).build())
+                    .build();
+            io.backupkit.BackupManifest manifest = service.backup();
+            checksums.add(manifest.tables().stream().map(t -> t.name() + "=" + t.contentChecksum()).toList());
+            java.io.ByteArrayOutputStream sql = new java.io.ByteArrayOutputStream();
+            service.exportSql(manifest.id(), sql);
+            exports.add(sql.toString(StandardCharsets.UTF_8));
+        }
+
+        assertThat(exports.get(0)).contains("0.33333333333333332", "1.2345678901234001", "CAST(X'780079' AS TEXT)").isEqualTo(exports.get(1));
+        assertThat(checksums.get(0)).isEqualTo(checksums.get(1));
+    }
+
     private Snapshot openSnapshot(Path db) throws Exception {
         SQLiteDataSource dataSource = new SQLiteDataSource();
         dataSource.setUrl("jdbc:sqlite:" + db);
