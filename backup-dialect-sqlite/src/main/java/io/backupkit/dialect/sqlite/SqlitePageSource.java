@@ -89,7 +89,7 @@ final class SqlitePageSource implements Closeable {
                 }
                 rollback.run();
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             // The pages are an optimisation: SQL reads the same rows.
             return null;
         }

@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
  */
 final class SqliteSnapshot implements Snapshot {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SqliteSnapshot.class);
+
     /** FTS5 and FTS3/4 tables keep their rows behind the rowid, which must be preserved. */
     private static final Pattern FTS = Pattern.compile("(?is)^\\s*CREATE\\s+VIRTUAL\\s+TABLE\\s+.*\\bUSING\\s+fts[345]\\b.*");
     /** External-content and contentless full-text tables have no rows of their own to copy. */
@@ -55,6 +57,8 @@ final class SqliteSnapshot implements Snapshot {
     private final Map<String, String> rowidTables = new HashMap<>();
     private final Map<String, Long> counted = new HashMap<>();
     private java.sql.PreparedStatement quoteReal;
+    /** Set when a table's first row read from the pages differed from SQL's: SQL reads the rest. */
+    private boolean pagesDisagreed;
     private boolean closed;
 
     SqliteSnapshot(Connection connection, Instant snapshotAt, String journalMode, List<String> warnings,
@@ -335,11 +339,11 @@ final class SqliteSnapshot implements Snapshot {
     @Override
     public RowCursor openRows(TableModel table, Set<Integer> rawColumns) throws SQLException {
         String rowid = rowidTables.get(table.name());
-        if (pages != null && rawColumns.isEmpty() && rowid != null && table.kind() == TableModel.Kind.TABLE) {
+        if (pages != null && !pagesDisagreed && rawColumns.isEmpty() && rowid != null && table.kind() == TableModel.Kind.TABLE) {
             java.util.Optional<SqliteTableLayout> layout = SqliteTableLayout.of(connection, table);
             if (layout.isPresent()) {
-                return new SqliteTableScan(table.name(), pages, layout.get(),
-                        id -> readOneRow(table, rowid, id), this::quote, counted.getOrDefault(table.name(), -1L));
+                return new FirstRowChecked(table, rowid, new SqliteTableScan(table.name(), pages, layout.get(),
+                        id -> readOneRow(table, rowid, id), this::quote, counted.getOrDefault(table.name(), -1L)));
             }
         }
         return openRowsThroughSql(table, rawColumns, "");
@@ -347,7 +351,80 @@ final class SqliteSnapshot implements Snapshot {
 
     /** Whether rowid tables are read from the snapshot's pages rather than through SQL. */
     boolean readsPages() {
-        return pages != null;
+        return pages != null && !pagesDisagreed;
+    }
+
+    /** Whether a cursor of this snapshot is reading its table from the pages (for tests). */
+    static boolean readsPages(RowCursor cursor) {
+        return cursor instanceof FirstRowChecked checked && checked.current instanceof SqliteTableScan;
+    }
+
+    /**
+     * A page scan whose first row is compared with the same row read through SQL before anything
+     * is handed out. Should they differ (a VFS that transforms the bytes on disk without changing
+     * the header, or a reader bug), the table is read through SQL from its start, and so is every
+     * later table of the snapshot; the row count is checked at the end either way.
+     */
+    private final class FirstRowChecked implements RowCursor {
+        private final TableModel table;
+        private final String rowidColumn;
+        private RowCursor current;
+        private boolean first = true;
+
+        FirstRowChecked(TableModel table, String rowidColumn, SqliteTableScan scan) {
+            this.table = table;
+            this.rowidColumn = rowidColumn;
+            this.current = scan;
+        }
+
+        @Override
+        public boolean next() throws SQLException {
+            if (!first) {
+                return current.next();
+            }
+            first = false;
+            SqliteTableScan scan = (SqliteTableScan) current;
+            String problem;
+            try {
+                if (!scan.next()) {
+                    return false;
+                }
+                byte[] viaSql = readOneRow(table, rowidColumn, scan.rowid());
+                if (java.util.Arrays.equals(scan.literals(0, table.columns().size()), viaSql)) {
+                    return true;
+                }
+                problem = "the row with rowid " + scan.rowid() + " read from the database file differs from what"
+                        + " SQLite returns";
+            } catch (SQLException e) {
+                problem = "its first page cannot be read from the database file (" + e.getMessage() + ")";
+            }
+            LOG.warn("table {}: {}; reading the rest of this backup through SQL (a VFS that transforms the file?"
+                    + " use SqliteDialect.readingThroughSql())", table.name(), problem);
+            pagesDisagreed = true;
+            scan.close();
+            current = openRowsThroughSql(table, Set.of(), "");
+            return current.next();
+        }
+
+        @Override
+        public byte[] literal(int column) throws SQLException {
+            return current.literal(column);
+        }
+
+        @Override
+        public byte[] literals(int from, int to) throws SQLException {
+            return current.literals(from, to);
+        }
+
+        @Override
+        public Object value(int column) throws SQLException {
+            return current.value(column);
+        }
+
+        @Override
+        public void close() throws SQLException {
+            current.close();
+        }
     }
 
     /** SQLite's {@code quote()} of a double, on this snapshot's connection. */

@@ -51,6 +51,7 @@ final class SqliteTableScan implements RowCursor {
     private byte[] overflow = new byte[0];
     private final SqliteRecordLiterals renderer;
     private byte[] row;
+    private long rowid;
     private long rows;
 
     /**
@@ -72,6 +73,11 @@ final class SqliteTableScan implements RowCursor {
     /** Rows returned so far. */
     long rows() {
         return rows;
+    }
+
+    /** The current row's rowid. */
+    long rowid() {
+        return rowid;
     }
 
     @Override
@@ -215,6 +221,7 @@ final class SqliteTableScan implements RowCursor {
             record = overflow;
             start = 0;
         }
+        this.rowid = rowid;
         try {
             row = renderer.render(record, start, size, rowid);
         } catch (SQLException e) {
