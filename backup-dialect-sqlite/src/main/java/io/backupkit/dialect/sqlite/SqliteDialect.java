@@ -120,7 +120,8 @@ public final class SqliteDialect implements Dialect {
                 // An explicit DEFERRED transaction, whatever transaction mode the application's pool
                 // configured: IMMEDIATE would take the write lock and block writers for the whole backup.
                 Connection reader = connection;
-                SqlitePageSource pages = SqlitePageSource.beginReading(connection, readPages ? path : null, true, () -> {
+                SqlitePageSource pages = SqlitePageSource.beginReading(connection, readPages ? path : null, true,
+                        SqliteFileAccess.SHARED, () -> {
                     execute(reader, "BEGIN DEFERRED");
                     // The first read starts the snapshot; everything after sees this point in time.
                     queryInt(reader, "SELECT count(*) FROM sqlite_schema");
@@ -171,7 +172,8 @@ public final class SqliteDialect implements Dialect {
             // Nobody else opens the copy, so its file is the snapshot's pages as they are.
             SqlitePageSource pages = null;
             try {
-                pages = !readPages ? null : SqlitePageSource.ofQuiescentFile(copy, queryInt(copyConnection, "PRAGMA page_size")).orElse(null);
+                pages = !readPages ? null : SqlitePageSource.ofQuiescentFile(copy,
+                        queryInt(copyConnection, "PRAGMA page_size"), SqliteFileAccess.PRIVATE).orElse(null);
             } catch (java.io.IOException e) {
                 // SQL reads the same rows.
             }

@@ -23,9 +23,11 @@ import java.util.Optional;
  * while a reader uses it. Which frames belong to the snapshot comes from the wal-index header in
  * the {@code -shm} file, read before and after the transaction started: if both reads agree, no
  * commit happened in between, so the header is the one the transaction started from
- * ({@link WalIndexHeader}).
+ * ({@link WalIndexHeader}). The files are opened through {@link SqliteFileAccess}, which never
+ * closes a descriptor of a file that the application's SQLite connections may hold locks on.
  *
- * <p>Not thread-safe: one scan at a time.
+ * <p>Reads are thread-safe (positioned reads synchronize on the file); each scan keeps its own
+ * buffers.
  */
 final class SqlitePageSource implements Closeable {
 
@@ -34,13 +36,16 @@ final class SqlitePageSource implements Closeable {
     private static final int WAL_HEADER = 32;
     private static final int FRAME_HEADER = 24;
 
+    private final SqliteFileAccess access;
     private final RandomAccessFile database;
     private final RandomAccessFile wal;
     private final int pageSize;
     private final int usableSize;
     private final PageFrames frames;
 
-    private SqlitePageSource(RandomAccessFile database, RandomAccessFile wal, int pageSize, int usableSize, PageFrames frames) {
+    private SqlitePageSource(SqliteFileAccess access, RandomAccessFile database, RandomAccessFile wal, int pageSize,
+                             int usableSize, PageFrames frames) {
+        this.access = access;
         this.database = database;
         this.wal = wal;
         this.pageSize = pageSize;
@@ -60,14 +65,20 @@ final class SqlitePageSource implements Closeable {
      * read directly; the transaction is open either way.
      *
      * <p>In WAL mode the wal-index header is read before and after {@code begin}; if a commit
-     * slipped in between, the transaction is rolled back and started again, up to three times. In
-     * rollback-journal mode the open transaction holds a shared lock, under which nobody writes
-     * the file.
+     * slipped in between, the transaction is rolled back and started again, up to
+     * {@value #ATTEMPTS} times (each attempt takes well under a millisecond). The header must also
+     * agree with the transaction on the database size. A connection in {@code locking_mode=EXCLUSIVE}
+     * may keep its wal-index in memory, leaving a stale {@code -shm}: it is read through SQL. In
+     * rollback-journal mode the open transaction holds a shared lock, under which nobody writes the
+     * file.
+     *
+     * @param access {@link SqliteFileAccess#SHARED} for a database the application uses
      */
-    static SqlitePageSource beginReading(Connection connection, String path, boolean wal, SqlAction begin,
-                                         SqlAction rollback) throws SQLException {
+    static SqlitePageSource beginReading(Connection connection, String path, boolean wal, SqliteFileAccess access,
+                                         SqlAction begin, SqlAction rollback) throws SQLException {
         Path file = path == null || path.isEmpty() || path.equals(":memory:") ? null : Path.of(path);
-        if (file == null || !Files.isRegularFile(file)) {
+        if (file == null || !Files.isRegularFile(file)
+                || !"normal".equalsIgnoreCase(SqliteDialect.queryString(connection, "PRAGMA locking_mode"))) {
             begin.run();
             return null;
         }
@@ -75,14 +86,19 @@ final class SqlitePageSource implements Closeable {
         try {
             if (!wal) {
                 begin.run();
-                return ofQuiescentFile(file, pageSize).orElse(null);
+                return ofQuiescentFile(file, pageSize, access).orElse(null);
             }
             for (int attempt = 1; ; attempt++) {
-                Optional<WalIndexHeader> before = WalIndexHeader.read(file);
+                Optional<WalIndexHeader> before = WalIndexHeader.read(file, access);
                 begin.run();
-                Optional<WalIndexHeader> after = WalIndexHeader.read(file);
+                Optional<WalIndexHeader> after = WalIndexHeader.read(file, access);
                 if (before.isPresent() && after.isPresent() && before.get().sameStateAs(after.get())) {
-                    return ofWalSnapshot(file, after.get(), pageSize).orElse(null);
+                    WalIndexHeader header = after.get();
+                    if (header.frameCount() > 0
+                            && header.pages() != SqliteDialect.queryLong(connection, "PRAGMA page_count")) {
+                        return null;
+                    }
+                    return ofWalSnapshot(file, header, pageSize, access).orElse(null);
                 }
                 if (before.isEmpty() || after.isEmpty() || attempt == ATTEMPTS) {
                     return null;
@@ -96,12 +112,12 @@ final class SqlitePageSource implements Closeable {
     }
 
     /**
-     * The pages of a database file that no other connection writes (a private copy, or a file
-     * under a lock): the main file alone.
+     * The pages of a database file that nobody writes meanwhile (a private copy, or a file under the
+     * caller's read transaction in rollback-journal mode): the main file alone.
      */
-    static Optional<SqlitePageSource> ofQuiescentFile(Path file, int pageSize) throws IOException {
-        RandomAccessFile database = new RandomAccessFile(file.toFile(), "r");
-        return checked(database, null, pageSize, PageFrames.NONE);
+    static Optional<SqlitePageSource> ofQuiescentFile(Path file, int pageSize, SqliteFileAccess access)
+            throws IOException {
+        return checked(access, access.open(file), null, pageSize, PageFrames.NONE);
     }
 
     /**
@@ -109,49 +125,48 @@ final class SqlitePageSource implements Closeable {
      * when the files do not look as expected (no WAL file, another page size, salts that do not
      * match): the caller then reads through SQL.
      */
-    static Optional<SqlitePageSource> ofWalSnapshot(Path file, WalIndexHeader header, int pageSize) throws IOException {
-        RandomAccessFile database = new RandomAccessFile(file.toFile(), "r");
+    static Optional<SqlitePageSource> ofWalSnapshot(Path file, WalIndexHeader header, int pageSize,
+                                                    SqliteFileAccess access) throws IOException {
+        RandomAccessFile database = access.open(file);
         try {
             if (header.frameCount() == 0 || header.backfilled() >= header.frameCount()) {
                 // Every frame of the snapshot is already in the main file, and a reader in this
                 // state keeps checkpoints from writing newer ones into it.
-                return checked(database, null, pageSize, PageFrames.NONE);
+                return checked(access, database, null, pageSize, PageFrames.NONE);
             }
             Path walFile = Path.of(file + "-wal");
             if (!Files.isRegularFile(walFile)) {
-                database.close();
+                access.release(database);
                 return Optional.empty();
             }
-            RandomAccessFile wal = new RandomAccessFile(walFile.toFile(), "r");
+            RandomAccessFile wal = access.open(walFile);
             try {
                 PageFrames frames = readFrames(wal, header, pageSize);
                 if (frames == null) {
-                    wal.close();
-                    database.close();
+                    access.release(wal);
+                    access.release(database);
                     return Optional.empty();
                 }
-                return checked(database, wal, pageSize, frames);
+                return checked(access, database, wal, pageSize, frames);
             } catch (IOException | RuntimeException e) {
-                wal.close();
+                access.release(wal);
                 throw e;
             }
         } catch (IOException | RuntimeException e) {
-            database.close();
+            access.release(database);
             throw e;
         }
     }
 
-    private static Optional<SqlitePageSource> checked(RandomAccessFile database, RandomAccessFile wal, int pageSize,
-                                                      PageFrames frames) throws IOException {
-        SqlitePageSource source = null;
+    private static Optional<SqlitePageSource> checked(SqliteFileAccess access, RandomAccessFile database,
+                                                      RandomAccessFile wal, int pageSize, PageFrames frames)
+            throws IOException {
+        SqlitePageSource source = new SqlitePageSource(access, database, wal, pageSize, pageSize, frames);
         try {
-            ByteBuffer header = ByteBuffer.allocate(100);
             byte[] first = new byte[pageSize];
-            source = new SqlitePageSource(database, wal, pageSize, pageSize, frames);
             source.read(1, first);
-            header.put(first, 0, 100).flip();
-            byte[] magic = new byte[16];
-            header.get(magic);
+            ByteBuffer header = ByteBuffer.wrap(first, 0, 100);
+            byte[] magic = Arrays.copyOfRange(first, 0, 16);
             int storedPageSize = Short.toUnsignedInt(header.getShort(16));
             storedPageSize = storedPageSize == 1 ? 65536 : storedPageSize;
             int reserved = Byte.toUnsignedInt(header.get(20));
@@ -161,14 +176,9 @@ final class SqlitePageSource implements Closeable {
                 source.close();
                 return Optional.empty();
             }
-            SqlitePageSource ready = new SqlitePageSource(database, wal, pageSize, pageSize - reserved, frames);
-            return Optional.of(ready);
+            return Optional.of(new SqlitePageSource(access, database, wal, pageSize, pageSize - reserved, frames));
         } catch (IOException | RuntimeException e) {
-            if (source != null) {
-                source.close();
-            } else {
-                database.close();
-            }
+            source.close();
             throw e;
         }
     }
@@ -199,7 +209,7 @@ final class SqlitePageSource implements Closeable {
             frameHeader.position(8);
             frameHeader.get(frameSalt);
             int page = frameHeader.getInt(0);
-            if (!Arrays.equals(frameSalt, salt) || page <= 0) {
+            if (!Arrays.equals(frameSalt, salt) || page == 0) {
                 return null;
             }
             frames.put(page, frame);
@@ -218,8 +228,8 @@ final class SqlitePageSource implements Closeable {
 
     /** Reads page {@code page} (1-based) into {@code into}, which holds at least a page. */
     void read(int page, byte[] into) throws IOException {
-        if (page <= 0) {
-            throw new IOException("page number " + Integer.toUnsignedString(page) + " is out of range");
+        if (page == 0) {
+            throw new IOException("page number 0 is out of range");
         }
         int frame = frames.get(page);
         ByteBuffer buffer = ByteBuffer.wrap(into, 0, pageSize);
@@ -227,18 +237,18 @@ final class SqlitePageSource implements Closeable {
         if (frame > 0) {
             n = readFully(wal, buffer, WAL_HEADER + (frame - 1) * (FRAME_HEADER + (long) pageSize) + FRAME_HEADER);
         } else {
-            n = readFully(database, buffer, (page - 1) * (long) pageSize);
+            n = readFully(database, buffer, (Integer.toUnsignedLong(page) - 1) * pageSize);
         }
         if (n < pageSize) {
-            throw new IOException("page " + page + " lies past the end of the "
+            throw new IOException("page " + Integer.toUnsignedString(page) + " lies past the end of the "
                     + (frame > 0 ? "WAL" : "database") + " file");
         }
     }
 
     /**
      * Reads from {@code position} until the buffer is full or the file ends. A {@link RandomAccessFile}
-     * rather than a {@code FileChannel}: an interrupt (a cancelled backup) must not close the file
-     * under the scan; the backup notices the interrupt itself.
+     * rather than a {@code FileChannel}: an interrupt (a cancelled backup) must not close the file,
+     * which would also drop SQLite's locks on it; the backup notices the interrupt itself.
      */
     private static int readFully(RandomAccessFile file, ByteBuffer buffer, long position) throws IOException {
         synchronized (file) {
@@ -259,11 +269,9 @@ final class SqlitePageSource implements Closeable {
     @Override
     public void close() throws IOException {
         try {
-            database.close();
+            access.release(database);
         } finally {
-            if (wal != null) {
-                wal.close();
-            }
+            access.release(wal);
         }
     }
 

@@ -89,13 +89,10 @@ final class SqliteRecordLiterals {
             types[count] = type;
             offsets[count] = body;
             long length = contentLength(type);
-            if (length < 0) {
-                throw malformed(rowid, "field " + count + " has the reserved serial type " + type);
-            }
-            body += (int) length;
-            if (body > end || body < 0) {
+            if (length > end - body) {
                 throw malformed(rowid, "field " + count + " runs past the record");
             }
+            body += (int) length;
             count++;
         }
         o = 0;
@@ -127,14 +124,14 @@ final class SqliteRecordLiterals {
             return (type - 12) / 2;
         }
         return switch ((int) type) {
-            case 0, 8, 9 -> 0;
+            case 0, 8, 9, 10, 11 -> 0;
             case 1 -> 1;
             case 2 -> 2;
             case 3 -> 3;
             case 4 -> 4;
             case 5 -> 6;
             case 6, 7 -> 8;
-            default -> -1;
+            default -> throw new IllegalStateException("serial type " + type);
         };
     }
 
@@ -149,7 +146,8 @@ final class SqliteRecordLiterals {
         }
         long value;
         switch ((int) type) {
-            case 0 -> {
+            case 0, 10, 11 -> {
+                // 10 and 11 are reserved; SQLite reads them as NULL
                 putBytes(NULL, 0, NULL.length);
                 return;
             }
@@ -195,7 +193,7 @@ final class SqliteRecordLiterals {
                 return;
             }
         }
-        ensure(n + quotes + 2);
+        ensure((int) Math.min(Integer.MAX_VALUE, (long) n + quotes + 2));
         byte[] a = out;
         int w = o;
         a[w++] = '\'';
@@ -216,14 +214,14 @@ final class SqliteRecordLiterals {
     }
 
     private void putCastAsText(byte[] r, int at, int n) {
-        ensure(2 * n + CAST_OPEN.length + CAST_CLOSE.length);
+        ensure((int) Math.min(Integer.MAX_VALUE, 2L * n + CAST_OPEN.length + CAST_CLOSE.length));
         putBytes(CAST_OPEN, 0, CAST_OPEN.length);
         putHex(r, at, n);
         putBytes(CAST_CLOSE, 0, CAST_CLOSE.length);
     }
 
     private void putBlob(byte[] r, int at, int n) {
-        ensure(2 * n + 3);
+        ensure((int) Math.min(Integer.MAX_VALUE, 2L * n + 3));
         out[o++] = 'X';
         out[o++] = '\'';
         putHex(r, at, n);
@@ -231,7 +229,7 @@ final class SqliteRecordLiterals {
     }
 
     private void putHex(byte[] r, int at, int n) {
-        ensure(2 * n);
+        ensure((int) Math.min(Integer.MAX_VALUE, 2L * n));
         byte[] a = out;
         int w = o;
         for (int i = at, end = at + n; i < end; i++) {
@@ -293,8 +291,12 @@ final class SqliteRecordLiterals {
     }
 
     private void ensure(int more) {
-        if (o + more > out.length) {
-            out = Arrays.copyOf(out, Math.max(out.length * 2, o + more));
+        long needed = (long) o + more;
+        if (needed > out.length) {
+            if (needed > Integer.MAX_VALUE - 16 || more < 0) {
+                throw new IllegalStateException("a row's literals would exceed 2 GiB");
+            }
+            out = Arrays.copyOf(out, (int) Math.min(Integer.MAX_VALUE - 16, Math.max(2L * out.length, needed)));
         }
     }
 }

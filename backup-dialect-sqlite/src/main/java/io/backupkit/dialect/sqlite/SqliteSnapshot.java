@@ -395,7 +395,7 @@ final class SqliteSnapshot implements Snapshot {
                 }
                 problem = "the row with rowid " + scan.rowid() + " read from the database file differs from what"
                         + " SQLite returns";
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
                 problem = "its first page cannot be read from the database file (" + e.getMessage() + ")";
             }
             LOG.warn("table {}: {}; reading the rest of this backup through SQL (a VFS that transforms the file?"

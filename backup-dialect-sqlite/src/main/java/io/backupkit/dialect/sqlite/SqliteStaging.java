@@ -323,7 +323,8 @@ final class SqliteStaging implements Staging {
                     wal = rs.next() && "wal".equalsIgnoreCase(rs.getString(1));
                 }
             }
-            SqlitePageSource pages = SqlitePageSource.beginReading(reader, readPages ? path.toString() : null, wal, () -> {
+            SqlitePageSource pages = SqlitePageSource.beginReading(reader, readPages ? path.toString() : null, wal,
+                    SqliteFileAccess.PRIVATE, () -> {
                 try (Statement s = reader.createStatement()) {
                     s.execute("BEGIN DEFERRED");
                     s.executeQuery("SELECT count(*) FROM sqlite_schema").close();
@@ -714,10 +715,16 @@ final class SqliteStaging implements Staging {
             return false;
         }
         byte[] header = new byte[20];
-        try (InputStream in = Files.newInputStream(db)) {
-            if (in.readNBytes(header, 0, 20) < 20) {
-                return false;
+        // Through the shared descriptor: closing one of our own would drop this process's locks
+        // on the live file (see SqliteFileAccess).
+        java.io.RandomAccessFile file = SqliteFileAccess.SHARED.open(db);
+        try {
+            synchronized (file) {
+                file.seek(0);
+                file.readFully(header);
             }
+        } finally {
+            SqliteFileAccess.SHARED.release(file);
         }
         return header[18] == 2 && header[19] == 2;
     }

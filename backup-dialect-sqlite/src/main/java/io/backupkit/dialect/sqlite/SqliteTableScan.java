@@ -49,6 +49,7 @@ final class SqliteTableScan implements RowCursor {
     private boolean finished;
 
     private byte[] overflow = new byte[0];
+    private byte[] overflowPage;
     private final SqliteRecordLiterals renderer;
     private byte[] row;
     private long rowid;
@@ -127,6 +128,9 @@ final class SqliteTableScan implements RowCursor {
             }
         } catch (IOException e) {
             throw new SQLException("table " + table + ": reading its pages failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // A bound that no check above caught: still a malformed page, not a crash.
+            throw corrupt(depth >= 0 ? pageNumberAt[depth] : layout.rootPage(), e.toString());
         }
     }
 
@@ -152,13 +156,17 @@ final class SqliteTableScan implements RowCursor {
         }
         pageNumberAt[depth] = pageNumber;
         headerAt[depth] = header;
-        cellCountAt[depth] = readShort(page, header + 3);
+        int cells = readShort(page, header + 3);
+        if (header + (type == 0x0D ? 8 : 12) + 2 * cells > usable) {
+            throw corrupt(pageNumber, "its " + cells + " cells do not fit in the page");
+        }
+        cellCountAt[depth] = cells;
         cellAt[depth] = 0;
     }
 
     private int cellOffset(byte[] page, int header, int cell, int headerSize) throws SQLException {
         int offset = readShort(page, header + headerSize + 2 * cell);
-        if (offset < header + headerSize || offset >= usable) {
+        if (offset < header + headerSize + 2 * cellCountAt[depth] || offset + 4 > usable) {
             throw corrupt(pageNumberAt[depth], "cell " + cell + " points outside the page");
         }
         return offset;
@@ -233,13 +241,17 @@ final class SqliteTableScan implements RowCursor {
     }
 
     private void readOverflow(int first, byte[] into, int from, int size) throws IOException, SQLException {
-        byte[] page = new byte[pages.pageSize()];
+        if (overflowPage == null) {
+            overflowPage = new byte[pages.pageSize()];
+        }
+        byte[] page = overflowPage;
         int next = first;
         int at = from;
         int hops = 0;
         while (at < size) {
-            if (next <= 0 || ++hops > size / Math.max(1, usable - 4) + 2) {
-                throw corrupt(pageNumberAt[depth], "an overflow chain of the table ends early or loops");
+            if (next == 0 || ++hops > size / Math.max(1, usable - 4) + 2) {
+                throw corrupt(pageNumberAt[depth], "the overflow chain of a cell ends early or loops"
+                        + (next == 0 ? "" : " (at page " + Integer.toUnsignedString(next) + ")"));
             }
             pages.read(next, page);
             int n = Math.min(usable - 4, size - at);
@@ -250,7 +262,8 @@ final class SqliteTableScan implements RowCursor {
     }
 
     private SQLException corrupt(int page, String what) {
-        return new SQLException("table " + table + ": page " + page + " of the database is malformed: " + what);
+        return new SQLException("table " + table + ": page " + Integer.toUnsignedString(page)
+                + " of the database is malformed: " + what);
     }
 
     private static int readShort(byte[] a, int i) {

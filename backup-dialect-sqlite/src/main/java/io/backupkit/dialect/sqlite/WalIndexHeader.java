@@ -3,10 +3,9 @@ package io.backupkit.dialect.sqlite;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -22,36 +21,51 @@ import java.util.Optional;
  *
  * @param header the 48 header bytes as stored
  * @param frameCount the number of valid frames ({@code mxFrame})
+ * @param pages the size of the database in pages after the last commit ({@code nPage})
  * @param salt the two salts, as the WAL file stores them
  * @param backfilled the frames already copied into the main file ({@code nBackfill})
  */
-record WalIndexHeader(byte[] header, int frameCount, byte[] salt, int backfilled) {
+record WalIndexHeader(byte[] header, int frameCount, int pages, byte[] salt, int backfilled) {
 
     private static final int HEADER_SIZE = 48;
     private static final int VERSION = 3007000;
+    /** Reads of a header torn by a concurrent update before giving up. */
+    private static final int TORN_READS = 5;
 
-    /** Reads the header of {@code database}'s {@code -shm} file; empty if there is none or it is torn or unknown. */
-    static Optional<WalIndexHeader> read(Path database) throws IOException {
+    /**
+     * Reads the header of {@code database}'s {@code -shm} file; empty if there is none, if it is of
+     * an unknown version, or if every read found it half-updated.
+     */
+    static Optional<WalIndexHeader> read(Path database, SqliteFileAccess access) throws IOException {
         Path shm = Path.of(database + "-shm");
         if (!Files.isRegularFile(shm)) {
             return Optional.empty();
         }
-        ByteBuffer buffer = ByteBuffer.allocate(2 * HEADER_SIZE + 8).order(ByteOrder.nativeOrder());
-        try (FileChannel channel = FileChannel.open(shm, StandardOpenOption.READ)) {
-            while (buffer.hasRemaining()) {
-                if (channel.read(buffer, buffer.position()) < 0) {
+        byte[] bytes = new byte[2 * HEADER_SIZE + 8];
+        RandomAccessFile file = access.open(shm);
+        try {
+            for (int attempt = 0; attempt < TORN_READS; attempt++) {
+                synchronized (file) {
+                    file.seek(0);
+                    file.readFully(bytes);
+                }
+                ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
+                byte[] first = Arrays.copyOfRange(bytes, 0, HEADER_SIZE);
+                if (!Arrays.equals(first, Arrays.copyOfRange(bytes, HEADER_SIZE, 2 * HEADER_SIZE))) {
+                    continue; // a writer is between the two copies
+                }
+                if (buffer.getInt(0) != VERSION || bytes[12] != 1) {
                     return Optional.empty();
                 }
+                return Optional.of(new WalIndexHeader(first, buffer.getInt(16), buffer.getInt(20),
+                        Arrays.copyOfRange(first, 32, 40), buffer.getInt(2 * HEADER_SIZE)));
             }
-        }
-        byte[] bytes = buffer.array();
-        byte[] first = Arrays.copyOfRange(bytes, 0, HEADER_SIZE);
-        byte[] second = Arrays.copyOfRange(bytes, HEADER_SIZE, 2 * HEADER_SIZE);
-        if (!Arrays.equals(first, second) || buffer.getInt(0) != VERSION || bytes[12] != 1) {
             return Optional.empty();
+        } catch (java.io.EOFException e) {
+            return Optional.empty();
+        } finally {
+            access.release(file);
         }
-        return Optional.of(new WalIndexHeader(first, buffer.getInt(16), Arrays.copyOfRange(first, 32, 40),
-                buffer.getInt(2 * HEADER_SIZE)));
     }
 
     /** Whether both reads saw the same committed state. */

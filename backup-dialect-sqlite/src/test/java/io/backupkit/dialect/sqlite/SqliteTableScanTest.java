@@ -59,6 +59,58 @@ class SqliteTableScanTest {
         }
     }
 
+    /**
+     * Named bug: closing any descriptor of a file drops every POSIX lock the process holds on it,
+     * SQLite's included. A page reader that opened and closed the application's database, WAL or
+     * wal-index files released the read lock of the application's open transaction, so another
+     * process could checkpoint and truncate the WAL under it.
+     */
+    @Test
+    void readingPagesLeavesTheApplicationsLocksInPlace() throws Exception {
+        SqliteCli.requireSqlite3();
+        Path db = dir.resolve("locks.db");
+        try (Connection app = SqliteTestTools.connect(db); Statement s = app.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA wal_autocheckpoint=0");
+            s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
+            s.execute("INSERT INTO t(v) VALUES ('a'), ('b')");
+            // The application holds a read transaction: another process cannot truncate the WAL.
+            s.execute("BEGIN");
+            s.executeQuery("SELECT count(*) FROM t").close();
+            assertThat(checkpointTruncate(db)).as("busy before").startsWith("1|");
+
+            for (int i = 0; i < 3; i++) {
+                assertThat(readAll(db, "t")).containsExactly("1,'a'", "2,'b'");
+            }
+
+            assertThat(checkpointTruncate(db)).as("still busy after the page reader came and went").startsWith("1|");
+            s.execute("COMMIT");
+        }
+    }
+
+    /**
+     * Named bug: a connection in {@code locking_mode=EXCLUSIVE} may keep its wal-index in memory,
+     * so a {@code -shm} file left by an earlier crash would describe an old state. Such a
+     * connection is read through SQL.
+     */
+    @Test
+    void aConnectionInExclusiveLockingModeIsReadThroughSql() throws Exception {
+        Path db = dir.resolve("exclusive.db");
+        SqliteTestTools.execute(db, "PRAGMA journal_mode=WAL", "CREATE TABLE t(id INTEGER PRIMARY KEY)");
+        try (Connection c = SqliteTestTools.connect(db); Statement s = c.createStatement()) {
+            s.execute("PRAGMA locking_mode=EXCLUSIVE");
+            SqlitePageSource pages = SqlitePageSource.beginReading(c, db.toString(), true, SqliteFileAccess.SHARED,
+                    () -> s.executeQuery("SELECT count(*) FROM t").close(), () -> { });
+            assertThat(pages).isNull();
+        }
+    }
+
+    private static String checkpointTruncate(Path db) {
+        // busy_timeout prints its value first; the checkpoint's "busy|log|checkpointed" comes last
+        List<String> lines = SqliteTestTools.sql(db, "PRAGMA busy_timeout=0; PRAGMA wal_checkpoint(TRUNCATE);").lines();
+        return lines.get(lines.size() - 1).strip();
+    }
+
     @Test
     void aCommitRacingTheStartOfTheTransactionIsRetriedAndAWriterThatNeverStopsFallsBackToSql() throws Exception {
         Path db = dir.resolve("race.db");
@@ -69,7 +121,7 @@ class SqliteTableScanTest {
             for (int racingAttempts : new int[] {2, SqlitePageSource.ATTEMPTS}) {
                 AtomicInteger attempts = new AtomicInteger();
                 try (Connection reader = SqliteTestTools.connect(db)) {
-                    SqlitePageSource pages = SqlitePageSource.beginReading(reader, db.toString(), true, () -> {
+                    SqlitePageSource pages = SqlitePageSource.beginReading(reader, db.toString(), true, SqliteFileAccess.SHARED, () -> {
                         int attempt = attempts.incrementAndGet();
                         try (Statement r = reader.createStatement()) {
                             r.execute("BEGIN");
@@ -250,7 +302,7 @@ class SqliteTableScanTest {
         Connection c = SqliteTestTools.connect(live);
         c.createStatement().execute("BEGIN");
         c.createStatement().executeQuery("SELECT count(*) FROM sqlite_schema").close();
-        SqlitePageSource pages = SqlitePageSource.ofQuiescentFile(stale, 4096).orElseThrow();
+        SqlitePageSource pages = SqlitePageSource.ofQuiescentFile(stale, 4096, SqliteFileAccess.PRIVATE).orElseThrow();
         List<String> rows = new ArrayList<>();
         try (SqliteSnapshot snapshot = new SqliteSnapshot(c, java.time.Instant.now(), "test", List.of(), pages, () -> {
             c.createStatement().execute("ROLLBACK");

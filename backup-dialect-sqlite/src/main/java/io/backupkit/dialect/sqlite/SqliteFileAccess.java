@@ -1,0 +1,89 @@
+package io.backupkit.dialect.sqlite;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * How the page reader opens the files of a database (the main file, {@code -wal}, {@code -shm}).
+ *
+ * <p>On POSIX systems SQLite locks with {@code fcntl}, whose locks belong to the process and the
+ * file: closing <em>any</em> descriptor of a file drops every lock the process holds on it,
+ * SQLite's included (the "POSIX advisory locks" hazard of sqlite.org/howtocorrupt.html). A
+ * backup that opened and closed the application's database file would silently release the
+ * locks of the application's own connections: its read lock, which keeps checkpoints from
+ * overwriting the snapshot, and the lock that tells other processes the {@code -wal} and
+ * {@code -shm} files are in use. So the files of a database that this process's SQLite
+ * connections may hold are opened once per process and never closed ({@link #SHARED}); only a
+ * file replaced under the same name (a {@code -wal} that SQLite deleted and created again) has its
+ * old descriptor closed, since no connection can reach the old file any more. Files private to one
+ * backup or restore, whose locks no other process consults, are opened and closed per use
+ * ({@link #PRIVATE}); so is every file where locks are not {@code fcntl} locks (Windows).
+ *
+ * <p>Thread-safe. Reads on a shared descriptor synchronize on it (seek, then read).
+ */
+enum SqliteFileAccess {
+
+    /** Files the application's connections may have open: one descriptor per file and process, kept open. */
+    SHARED {
+        @Override
+        RandomAccessFile open(Path file) throws IOException {
+            if (!POSIX) {
+                return PRIVATE.open(file);
+            }
+            Path key = file.toAbsolutePath().normalize();
+            Object fileKey = Files.readAttributes(key, BasicFileAttributes.class).fileKey();
+            synchronized (OPEN) {
+                Handle handle = OPEN.get(key);
+                if (handle != null && (fileKey == null || fileKey.equals(handle.fileKey()))) {
+                    return handle.file();
+                }
+                if (handle != null) {
+                    handle.file().close(); // the name now belongs to another file; nothing reaches this one
+                }
+                RandomAccessFile opened = new RandomAccessFile(key.toFile(), "r");
+                OPEN.put(key, new Handle(fileKey, opened));
+                return opened;
+            }
+        }
+
+        @Override
+        void release(RandomAccessFile file) throws IOException {
+            if (!POSIX) {
+                PRIVATE.release(file);
+            }
+        }
+    },
+
+    /** Files only this backup or restore uses (a snapshot copy, a staging file): opened and closed per use. */
+    PRIVATE {
+        @Override
+        RandomAccessFile open(Path file) throws IOException {
+            return new RandomAccessFile(file.toFile(), "r");
+        }
+
+        @Override
+        void release(RandomAccessFile file) throws IOException {
+            if (file != null) {
+                file.close();
+            }
+        }
+    };
+
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    private static final Map<Path, Handle> OPEN = new HashMap<>();
+
+    private record Handle(Object fileKey, RandomAccessFile file) {
+    }
+
+    /** A read-only descriptor of {@code file}. */
+    abstract RandomAccessFile open(Path file) throws IOException;
+
+    /** Hands back a descriptor from {@link #open(Path)}: closes it unless it is shared. */
+    abstract void release(RandomAccessFile file) throws IOException;
+}
