@@ -217,6 +217,26 @@ final class SqliteLiterals {
         // Below 1e-290 the fast decimal search has no tables; such values are rare, so the exact
         // shortest decimal is found with BigDecimal. The literal stays a plain number (restore's
         // strict parser accepts nothing else); sqlite3 3.44 and older may misread it by one ulp.
+        // Data that holds one such value tends to hold it many times (a sentinel such as 1e-300),
+        // so the last few are remembered.
+        long bits = Double.doubleToRawLongBits(d);
+        int slot = (int) (bits ^ (bits >>> 29)) & (TINY_CACHE.length - 1);
+        TinyLiteral cached = TINY_CACHE[slot];
+        if (cached != null && cached.bits() == bits) {
+            return cached.literal().clone();
+        }
+        byte[] literal = tinyLiteral(abs, negative);
+        TINY_CACHE[slot] = new TinyLiteral(bits, literal.clone());
+        return literal;
+    }
+
+    /** A remembered literal of a double below {@link #TINY}; racy reads are fine, the record is immutable. */
+    private record TinyLiteral(long bits, byte[] literal) {
+    }
+
+    private static final TinyLiteral[] TINY_CACHE = new TinyLiteral[64];
+
+    private static byte[] tinyLiteral(double abs, boolean negative) {
         java.math.BigDecimal exact = new java.math.BigDecimal(abs);
         for (int precision = 1; precision <= 17; precision++) {
             java.math.BigDecimal rounded = exact.round(new java.math.MathContext(precision,
@@ -229,7 +249,7 @@ final class SqliteLiterals {
                 return ascii((negative ? "-" : "") + mantissa + "e" + exponent);
             }
         }
-        throw new IllegalStateException("no decimal of 17 digits reads back as " + d);
+        throw new IllegalStateException("no decimal of 17 digits reads back as " + (negative ? -abs : abs));
     }
 
     /** Doubles below this take the exact BigDecimal search; see {@link #realLiteral(double)}. */

@@ -142,6 +142,24 @@ class SqliteLiteralsTest {
 
     /** All edge values in one script, so that literals also parse side by side. */
     @Test
+    void remembered_tiny_values_come_back_equal_and_in_arrays_the_caller_owns() {
+        double[] tiny = {1e-300, -1e-300, Double.MIN_VALUE, 2.5e-295, 1e-300};
+        List<String> first = new ArrayList<>();
+        for (double d : tiny) {
+            byte[] literal = SqliteLiterals.realLiteral(d);
+            first.add(new String(literal, StandardCharsets.US_ASCII));
+            literal[0] = 'X'; // the caller owns the array: this must not reach the next call
+        }
+        for (int i = 0; i < tiny.length; i++) {
+            assertThat(new String(SqliteLiterals.realLiteral(tiny[i]), StandardCharsets.US_ASCII))
+                    .isEqualTo(first.get(i));
+            assertThat(Double.parseDouble(first.get(i))).isEqualTo(tiny[i]);
+        }
+        assertThat(first.get(0)).isEqualTo("1.0e-300");
+        assertThat(first.get(1)).isEqualTo("-1.0e-300");
+    }
+
+    @Test
     void allEdgeValuesInOneStatement() throws Exception {
         List<Object> values = new ArrayList<>();
         edgeValues().forEach(a -> values.add(a.get()[0]));
