@@ -41,7 +41,9 @@ import org.sqlite.SQLiteDataSource;
  * stored generated columns, columns added later with a default (older records lack them), every
  * storage class in every column (NUL, CR, quotes and invalid UTF-8 in text, empty and
  * overflow-sized blobs and texts, integer edges, -0.0, infinities, random bit patterns), deletions
- * and updates, and both WAL mode with frames not yet checkpointed and rollback-journal mode.
+ * and updates, both WAL mode with frames not yet checkpointed and rollback-journal mode, and
+ * files with 512- and 65536-byte pages, bytes reserved at the end of each page, or auto-vacuum's
+ * pointer-map pages.
  */
 class PageReaderEquivalenceProperties {
 
@@ -61,20 +63,35 @@ class PageReaderEquivalenceProperties {
     }
 
     @Property(tries = 80)
+    @net.jqwik.api.lifecycle.AddLifecycleHook(SqliteCli.RequireSqlite3.class)
     void pagesGiveTheSameLiteralsAsSql(@ForAll long seed) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
         Path db = folder.resolve("db-" + (++tries) + ".db");
         boolean wal = random.nextBoolean();
         RandomTable table = RandomTable.create(random);
+        int fileLayout = random.nextInt(8);
+        if (fileLayout == 0) {
+            // Bytes reserved at the end of every page (as checksum or encryption VFSes do), which
+            // only the sqlite3 shell can ask for.
+            SqliteTestTools.run(List.of(SqliteTestTools.sqlite3(), db.toString(), "CREATE TABLE x(a); DROP TABLE x;",
+                    ".filectrl reserve_bytes 40", "VACUUM"), null).requireClean();
+        }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
             try (Statement s = c.createStatement()) {
+                switch (fileLayout) {
+                    case 1 -> s.execute("PRAGMA page_size=512");
+                    case 2 -> s.execute("PRAGMA page_size=65536");
+                    case 3 -> s.execute("PRAGMA auto_vacuum=FULL");
+                    default -> {
+                        // the default 4096-byte pages
+                    }
+                }
+                if (fileLayout >= 1 && fileLayout <= 3) {
+                    s.execute("VACUUM");
+                }
                 if (wal) {
                     s.execute("PRAGMA journal_mode=WAL");
                     s.execute("PRAGMA wal_autocheckpoint=0");
-                }
-                if (random.nextInt(4) == 0) {
-                    s.execute("PRAGMA page_size=512");
-                    s.execute("VACUUM");
                 }
                 s.execute(table.ddl());
             }
