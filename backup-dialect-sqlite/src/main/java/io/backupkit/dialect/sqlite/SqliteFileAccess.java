@@ -81,6 +81,45 @@ enum SqliteFileAccess {
     private record Handle(Object fileKey, RandomAccessFile file) {
     }
 
+    /**
+     * Closes the shared descriptors of {@code database}, its {@code -wal} and its {@code -shm} whose
+     * names now lead to another file or to none. A restore calls it right after replacing the live
+     * database, while no connection has it open: otherwise the replaced file's disk space would stay
+     * held until the next backup opened the name again.
+     */
+    static void closeReplaced(Path database) {
+        synchronized (OPEN) {
+            for (String suffix : new String[] {"", "-wal", "-shm"}) {
+                Path key = Path.of(database + suffix).toAbsolutePath().normalize();
+                Handle handle = OPEN.get(key);
+                if (handle == null) {
+                    continue;
+                }
+                Object now;
+                try {
+                    now = Files.readAttributes(key, BasicFileAttributes.class).fileKey();
+                } catch (IOException gone) {
+                    now = null;
+                }
+                if (now == null || !now.equals(handle.fileKey())) {
+                    OPEN.remove(key);
+                    try {
+                        handle.file().close();
+                    } catch (IOException ignored) {
+                        // a read-only descriptor; nothing to flush
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether a shared descriptor of {@code file} is open (for tests). */
+    static boolean isOpen(Path file) {
+        synchronized (OPEN) {
+            return OPEN.containsKey(file.toAbsolutePath().normalize());
+        }
+    }
+
     /** A read-only descriptor of {@code file}. */
     abstract RandomAccessFile open(Path file) throws IOException;
 

@@ -655,6 +655,7 @@ final class SqliteStaging implements Staging {
             swapped = true;
             Files.deleteIfExists(Path.of(live + "-shm"));
             Files.deleteIfExists(Path.of(live + "-wal"));
+            SqliteFileAccess.closeReplaced(live); // nothing has the old files open now
             try (FileChannel dir = FileChannel.open(live.getParent(), StandardOpenOption.READ)) {
                 dir.force(true);
             } catch (IOException ignored) {

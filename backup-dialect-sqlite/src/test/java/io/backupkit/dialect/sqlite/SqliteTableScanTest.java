@@ -105,6 +105,22 @@ class SqliteTableScanTest {
         }
     }
 
+    @Test
+    void aRestoreThatReplacesTheLiveFileLetsGoOfTheOldOne() throws Exception {
+        Path live = SqliteTestTools.maintenanceDb(Files.createDirectories(dir.resolve("live")));
+        io.backupkit.BackupService service = RestoreTestKit.service(live, dir.resolve("store"),
+                Files.createDirectories(dir.resolve("tmp")));
+        io.backupkit.BackupManifest backup = service.backup();
+        assertThat(SqliteFileAccess.isOpen(live)).as("the backup read the live file's pages").isTrue();
+        Object oldFile = Files.readAttributes(live, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+
+        service.restore(backup.id(), io.backupkit.RestoreOptions.builder().build());
+
+        assertThat(Files.readAttributes(live, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                .as("the restore put another file in place").isNotEqualTo(oldFile);
+        assertThat(SqliteFileAccess.isOpen(live)).as("the replaced file is no longer held open").isFalse();
+    }
+
     private static String checkpointTruncate(Path db) {
         // busy_timeout prints its value first; the checkpoint's "busy|log|checkpointed" comes last
         List<String> lines = SqliteTestTools.sql(db, "PRAGMA busy_timeout=0; PRAGMA wal_checkpoint(TRUNCATE);").lines();
