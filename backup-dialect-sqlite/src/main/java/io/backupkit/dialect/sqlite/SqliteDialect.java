@@ -177,13 +177,19 @@ public final class SqliteDialect implements Dialect {
             } catch (java.io.IOException e) {
                 // SQL reads the same rows.
             }
-            SqliteSnapshot snapshot = new SqliteSnapshot(copyConnection, snapshotAt, journalMode, warnings, pages, () -> {
-                try {
-                    copyConnection.close();
-                } finally {
-                    deleteCopy(copy);
-                }
-            });
+            SqliteSnapshot snapshot;
+            try {
+                snapshot = new SqliteSnapshot(copyConnection, snapshotAt, journalMode, warnings, pages, () -> {
+                    try {
+                        copyConnection.close();
+                    } finally {
+                        deleteCopy(copy);
+                    }
+                });
+            } catch (SQLException | RuntimeException e) {
+                copyConnection.close(); // the snapshot closed its pages; the copy is deleted below
+                throw e;
+            }
             handedOver = true;
             return snapshot;
         } finally {

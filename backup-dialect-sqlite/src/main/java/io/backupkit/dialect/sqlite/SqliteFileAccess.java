@@ -37,16 +37,23 @@ enum SqliteFileAccess {
                 return PRIVATE.open(file);
             }
             Path key = file.toAbsolutePath().normalize();
-            Object fileKey = Files.readAttributes(key, BasicFileAttributes.class).fileKey();
             synchronized (OPEN) {
+                Object fileKey = identity(key);
                 Handle handle = OPEN.get(key);
-                if (handle != null && (fileKey == null || fileKey.equals(handle.fileKey()))) {
+                if (handle != null && fileKey.equals(handle.fileKey())) {
                     return handle.file();
                 }
                 if (handle != null) {
-                    handle.file().close(); // the name now belongs to another file; nothing reaches this one
+                    OPEN.remove(key);
+                    close(handle.file()); // the name now belongs to another file; nothing reaches this one
                 }
                 RandomAccessFile opened = new RandomAccessFile(key.toFile(), "r");
+                if (!fileKey.equals(identity(key))) {
+                    // Replaced between the two looks: which file this descriptor reads is unknown,
+                    // so it is kept (never closed) but not used.
+                    NEVER_CLOSED.add(opened);
+                    throw new IOException(key + " was replaced while it was being opened");
+                }
                 OPEN.put(key, new Handle(fileKey, opened));
                 return opened;
             }
@@ -77,6 +84,27 @@ enum SqliteFileAccess {
 
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     private static final Map<Path, Handle> OPEN = new HashMap<>();
+    private static final java.util.List<RandomAccessFile> NEVER_CLOSED = new java.util.ArrayList<>();
+
+    /** The file's identity (device and inode); without one, shared descriptors cannot be managed. */
+    private static Object identity(Path file) throws IOException {
+        Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        if (key == null) {
+            throw new IOException("the file system gives no identity for " + file);
+        }
+        return key;
+    }
+
+    /** Closes a descriptor once no read is running on it (reads synchronize on it). */
+    private static void close(RandomAccessFile file) {
+        synchronized (file) {
+            try {
+                file.close();
+            } catch (IOException ignored) {
+                // a read-only descriptor; nothing to flush
+            }
+        }
+    }
 
     private record Handle(Object fileKey, RandomAccessFile file) {
     }
@@ -103,11 +131,7 @@ enum SqliteFileAccess {
                 }
                 if (now == null || !now.equals(handle.fileKey())) {
                     OPEN.remove(key);
-                    try {
-                        handle.file().close();
-                    } catch (IOException ignored) {
-                        // a read-only descriptor; nothing to flush
-                    }
+                    close(handle.file());
                 }
             }
         }

@@ -37,15 +37,19 @@ final class SqlitePageSource implements Closeable {
     private static final int FRAME_HEADER = 24;
 
     private final SqliteFileAccess access;
+    private final Path file;
+    private final long pageCount;
     private final RandomAccessFile database;
     private final RandomAccessFile wal;
     private final int pageSize;
     private final int usableSize;
     private final PageFrames frames;
 
-    private SqlitePageSource(SqliteFileAccess access, RandomAccessFile database, RandomAccessFile wal, int pageSize,
-                             int usableSize, PageFrames frames) {
+    private SqlitePageSource(SqliteFileAccess access, Path file, long pageCount, RandomAccessFile database,
+                             RandomAccessFile wal, int pageSize, int usableSize, PageFrames frames) {
         this.access = access;
+        this.file = file;
+        this.pageCount = pageCount;
         this.database = database;
         this.wal = wal;
         this.pageSize = pageSize;
@@ -83,14 +87,17 @@ final class SqlitePageSource implements Closeable {
             return null;
         }
         int pageSize = SqliteDialect.queryInt(connection, "PRAGMA page_size");
+        boolean started = false;
         try {
             if (!wal) {
                 begin.run();
+                started = true;
                 return ofQuiescentFile(file, pageSize, access).orElse(null);
             }
             for (int attempt = 1; ; attempt++) {
                 Optional<WalIndexHeader> before = WalIndexHeader.read(file, access);
                 begin.run();
+                started = true;
                 Optional<WalIndexHeader> after = WalIndexHeader.read(file, access);
                 if (before.isPresent() && after.isPresent() && before.get().sameStateAs(after.get())) {
                     WalIndexHeader header = after.get();
@@ -104,9 +111,14 @@ final class SqlitePageSource implements Closeable {
                     return null;
                 }
                 rollback.run();
+                started = false;
             }
         } catch (IOException | RuntimeException e) {
-            // The pages are an optimisation: SQL reads the same rows.
+            // The pages are an optimisation: SQL reads the same rows, inside the transaction,
+            // which must be open whatever failed.
+            if (!started) {
+                begin.run();
+            }
             return null;
         }
     }
@@ -117,7 +129,13 @@ final class SqlitePageSource implements Closeable {
      */
     static Optional<SqlitePageSource> ofQuiescentFile(Path file, int pageSize, SqliteFileAccess access)
             throws IOException {
-        return checked(access, access.open(file), null, pageSize, PageFrames.NONE);
+        RandomAccessFile database = access.open(file);
+        try {
+            return checked(access, file, database.length() / pageSize, database, null, pageSize, PageFrames.NONE);
+        } catch (IOException | RuntimeException e) {
+            access.release(database);
+            throw e;
+        }
     }
 
     /**
@@ -132,7 +150,8 @@ final class SqlitePageSource implements Closeable {
             if (header.frameCount() == 0 || header.backfilled() >= header.frameCount()) {
                 // Every frame of the snapshot is already in the main file, and a reader in this
                 // state keeps checkpoints from writing newer ones into it.
-                return checked(access, database, null, pageSize, PageFrames.NONE);
+                return checked(access, file, Math.max(Integer.toUnsignedLong(header.pages()), database.length() / pageSize), database, null,
+                        pageSize, PageFrames.NONE);
             }
             Path walFile = Path.of(file + "-wal");
             if (!Files.isRegularFile(walFile)) {
@@ -147,7 +166,8 @@ final class SqlitePageSource implements Closeable {
                     access.release(database);
                     return Optional.empty();
                 }
-                return checked(access, database, wal, pageSize, frames);
+                return checked(access, file, Math.max(Integer.toUnsignedLong(header.pages()),
+                        database.length() / pageSize), database, wal, pageSize, frames);
             } catch (IOException | RuntimeException e) {
                 access.release(wal);
                 throw e;
@@ -158,10 +178,11 @@ final class SqlitePageSource implements Closeable {
         }
     }
 
-    private static Optional<SqlitePageSource> checked(SqliteFileAccess access, RandomAccessFile database,
-                                                      RandomAccessFile wal, int pageSize, PageFrames frames)
-            throws IOException {
-        SqlitePageSource source = new SqlitePageSource(access, database, wal, pageSize, pageSize, frames);
+    private static Optional<SqlitePageSource> checked(SqliteFileAccess access, Path file, long pageCount,
+                                                      RandomAccessFile database, RandomAccessFile wal, int pageSize,
+                                                      PageFrames frames) throws IOException {
+        SqlitePageSource source = new SqlitePageSource(access, file, pageCount, database, wal, pageSize, pageSize,
+                frames);
         try {
             byte[] first = new byte[pageSize];
             source.read(1, first);
@@ -176,7 +197,8 @@ final class SqlitePageSource implements Closeable {
                 source.close();
                 return Optional.empty();
             }
-            return Optional.of(new SqlitePageSource(access, database, wal, pageSize, pageSize - reserved, frames));
+            return Optional.of(new SqlitePageSource(access, file, pageCount, database, wal, pageSize,
+                    pageSize - reserved, frames));
         } catch (IOException | RuntimeException e) {
             source.close();
             throw e;
@@ -198,7 +220,7 @@ final class SqlitePageSource implements Closeable {
             return null;
         }
         long frameSize = FRAME_HEADER + (long) pageSize;
-        PageFrames frames = new PageFrames(Math.max(16, header.frameCount()));
+        PageFrames frames = new PageFrames(Math.min(header.frameCount(), 1 << 12)); // grows with distinct pages
         ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER).order(ByteOrder.BIG_ENDIAN);
         byte[] frameSalt = new byte[8];
         for (int frame = 1; frame <= header.frameCount(); frame++) {
@@ -219,6 +241,11 @@ final class SqlitePageSource implements Closeable {
 
     int pageSize() {
         return pageSize;
+    }
+
+    /** At most how many pages the snapshot has (an upper bound for payload sizes). */
+    long pageCount() {
+        return pageCount;
     }
 
     /** The bytes of a page that hold content: the page size less the reserved bytes at the end. */
@@ -271,7 +298,13 @@ final class SqlitePageSource implements Closeable {
         try {
             access.release(database);
         } finally {
-            access.release(wal);
+            try {
+                access.release(wal);
+            } finally {
+                if (access == SqliteFileAccess.SHARED) {
+                    SqliteFileAccess.closeReplaced(file); // a -wal that SQLite deleted meanwhile
+                }
+            }
         }
     }
 

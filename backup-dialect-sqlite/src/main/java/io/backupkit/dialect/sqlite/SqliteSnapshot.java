@@ -75,16 +75,27 @@ final class SqliteSnapshot implements Snapshot {
         this.connection = connection;
         this.pages = pages;
         this.release = release;
-        Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("user_version", String.valueOf(SqliteDialect.queryInt(connection, "PRAGMA user_version")));
-        properties.put("application_id", String.valueOf(SqliteDialect.queryInt(connection, "PRAGMA application_id")));
-        properties.put("journal_mode", journalMode);
-        properties.put("encoding", SqliteDialect.queryString(connection, "PRAGMA encoding"));
-        properties.put("page_size", String.valueOf(SqliteDialect.queryInt(connection, "PRAGMA page_size")));
-        String version = SqliteDialect.queryString(connection, "SELECT sqlite_version()");
-        List<String> allWarnings = new ArrayList<>(warnings);
-        this.schema = readSchema(properties, allWarnings);
-        this.info = new SnapshotInfo(version, snapshotAt, properties, allWarnings);
+        try {
+            Map<String, String> properties = new LinkedHashMap<>();
+            properties.put("user_version", String.valueOf(SqliteDialect.queryInt(connection, "PRAGMA user_version")));
+            properties.put("application_id", String.valueOf(SqliteDialect.queryInt(connection, "PRAGMA application_id")));
+            properties.put("journal_mode", journalMode);
+            properties.put("encoding", SqliteDialect.queryString(connection, "PRAGMA encoding"));
+            properties.put("page_size", String.valueOf(SqliteDialect.queryInt(connection, "PRAGMA page_size")));
+            String version = SqliteDialect.queryString(connection, "SELECT sqlite_version()");
+            List<String> allWarnings = new ArrayList<>(warnings);
+            this.schema = readSchema(properties, allWarnings);
+            this.info = new SnapshotInfo(version, snapshotAt, properties, allWarnings);
+        } catch (SQLException | RuntimeException e) {
+            if (pages != null) {
+                try {
+                    pages.close(); // the caller releases the connection; the pages are ours
+                } catch (java.io.IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -558,11 +569,14 @@ final class SqliteSnapshot implements Snapshot {
         if (!closed) {
             closed = true;
             try {
-                if (quoteReal != null) {
-                    quoteReal.close();
-                }
-                if (pages != null) {
-                    pages.close();
+                try {
+                    if (quoteReal != null) {
+                        quoteReal.close();
+                    }
+                } finally {
+                    if (pages != null) {
+                        pages.close();
+                    }
                 }
             } finally {
                 release.run();

@@ -639,6 +639,14 @@ final class SqliteStaging implements Staging {
     @Override
     public Duration swapIntoLive(WriteGate gate, Duration maxPause) throws Exception {
         closeConnection();
+        // Only the main file moves: a staging WAL that its last connection did not checkpoint and
+        // remove would leave rows behind.
+        Path stagingWal = Path.of(path + "-wal");
+        if (Files.exists(stagingWal) && Files.size(stagingWal) > 0) {
+            throw new IllegalStateException("the staging database " + path + " still has a WAL of "
+                    + Files.size(stagingWal) + " bytes after its connections closed; the live database was not"
+                    + " touched");
+        }
         Path live = livePath.toAbsolutePath();
         long start = System.nanoTime();
         gate.close(maxPause);

@@ -199,7 +199,7 @@ final class SqliteTableScan implements RowCursor {
                 break;
             }
         }
-        if (payload > Integer.MAX_VALUE - 64) {
+        if (payload > Integer.MAX_VALUE - 64 || payload > (pages.pageCount() + 1) * (long) usable) {
             throw corrupt(pageNumberAt[depth], "cell " + cell + " claims a payload of " + payload + " bytes");
         }
         int size = (int) payload;
