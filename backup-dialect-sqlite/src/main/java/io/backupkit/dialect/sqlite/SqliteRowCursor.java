@@ -10,7 +10,7 @@ import java.util.Map;
  * Reads rows whose literal columns SQLite has already rendered, one result column per run of
  * literal columns (see {@link SqliteSnapshot#runExpression(java.util.List)}), finished by
  * {@link QuotedRowFinisher}. Runs must be asked for
- * exactly as they were opened: the core always does.
+ * exactly as they were opened: the core always does. A null statement is the caller's to close.
  */
 final class SqliteRowCursor implements RowCursor {
 
@@ -83,7 +83,9 @@ final class SqliteRowCursor implements RowCursor {
         try {
             rows.close();
         } finally {
-            statement.close();
+            if (statement != null) {
+                statement.close();
+            }
         }
     }
 }

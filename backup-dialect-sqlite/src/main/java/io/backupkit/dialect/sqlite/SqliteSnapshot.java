@@ -374,8 +374,12 @@ final class SqliteSnapshot implements Snapshot {
      * A page scan whose first row is compared with the same row read through SQL before anything
      * is handed out. Should they differ (a VFS that transforms the bytes on disk without changing
      * the header, or a reader bug), the table is read through SQL from its start, and so is every
-     * later table of the snapshot; the row count is checked at the end either way.
+     * later table of the snapshot. Every {@value #CROSS_CHECK_EVERY}th row is compared again (a
+     * difference then stops the backup), and the row count is checked at the end.
      */
+    /** Every how many rows a page scan is compared with SQL again, after its first row. */
+    static final int CROSS_CHECK_EVERY = 1000;
+
     private final class FirstRowChecked implements RowCursor {
         private final TableModel table;
         private final String rowidColumn;
@@ -391,7 +395,19 @@ final class SqliteSnapshot implements Snapshot {
         @Override
         public boolean next() throws SQLException {
             if (!first) {
-                return current.next();
+                if (!current.next()) {
+                    return false;
+                }
+                if (current instanceof SqliteTableScan scan && scan.rows() % CROSS_CHECK_EVERY == 0) {
+                    // Rows already went out: a difference now can only stop the backup.
+                    byte[] viaSql = readOneRow(table, rowidColumn, scan.rowid());
+                    if (!java.util.Arrays.equals(scan.literals(0, table.columns().size()), viaSql)) {
+                        throw new SQLException("table " + table.name() + ": the row with rowid " + scan.rowid()
+                                + " read from the database file differs from what SQLite returns; back up with"
+                                + " SqliteDialect.readingThroughSql() and report this");
+                    }
+                }
+                return true;
             }
             first = false;
             SqliteTableScan scan = (SqliteTableScan) current;
@@ -452,7 +468,16 @@ final class SqliteSnapshot implements Snapshot {
 
     /** One row's literals through SQL, for a record that the page reader cannot complete alone. */
     private byte[] readOneRow(TableModel table, String rowidColumn, long rowid) throws SQLException {
-        try (RowCursor cursor = openRowsThroughSql(table, Set.of(), " WHERE " + rowidColumn + " = " + rowid)) {
+        OneRow query = oneRow.get(table.name());
+        if (query == null) {
+            RowQuery rows = rowQuery(table, Set.of(), " WHERE " + rowidColumn + " = ?");
+            query = new OneRow(rows, connection.prepareStatement(rows.sql()));
+            oneRow.put(table.name(), query);
+        }
+        query.statement().setLong(1, rowid);
+        ResultSet rs = query.statement().executeQuery();
+        try (RowCursor cursor = new SqliteRowCursor(table.name(), null, rs, query.rows().runEnds(),
+                query.rows().resultIndex(), query.rows().zeroSignIndex())) {
             if (!cursor.next()) {
                 throw new SQLException("table " + table.name() + ": the row with rowid " + rowid
                         + " found in its pages is not visible through SQL");
@@ -461,7 +486,31 @@ final class SqliteSnapshot implements Snapshot {
         }
     }
 
+    /** A SELECT that renders a table's rows, and where each column's literal is in its result. */
+    private record RowQuery(String sql, Map<Integer, Integer> runEnds, Map<Integer, Integer> resultIndex,
+                            Map<Integer, Integer> zeroSignIndex) {
+    }
+
+    /** The prepared SELECT of one row by rowid, kept per table for the page scans' cross-checks. */
+    private record OneRow(RowQuery rows, java.sql.PreparedStatement statement) {
+    }
+
+    private final Map<String, OneRow> oneRow = new HashMap<>();
+
     private RowCursor openRowsThroughSql(TableModel table, Set<Integer> rawColumns, String where) throws SQLException {
+        RowQuery query = rowQuery(table, rawColumns, where);
+        Statement statement = connection.createStatement();
+        try {
+            ResultSet rs = statement.executeQuery(query.sql());
+            return new SqliteRowCursor(table.name(), statement, rs, query.runEnds(), query.resultIndex(),
+                    query.zeroSignIndex());
+        } catch (SQLException e) {
+            statement.close();
+            throw e;
+        }
+    }
+
+    private RowQuery rowQuery(TableModel table, Set<Integer> rawColumns, String where) {
         List<ColumnModel> columns = table.columns();
         List<String> select = new ArrayList<>();
         Map<Integer, Integer> runEnds = new HashMap<>();
@@ -498,14 +547,7 @@ final class SqliteSnapshot implements Snapshot {
         zeroSignIndex.replaceAll((column, negative) -> base - negative);
         String sql = "SELECT " + String.join(", ", select) + " FROM " + quote(table.name())
                 + (where.isEmpty() ? orderBy.getOrDefault(table.name(), "") : where);
-        Statement statement = connection.createStatement();
-        try {
-            ResultSet rs = statement.executeQuery(sql);
-            return new SqliteRowCursor(table.name(), statement, rs, runEnds, resultIndex, zeroSignIndex);
-        } catch (SQLException e) {
-            statement.close();
-            throw e;
-        }
+        return new RowQuery(sql, runEnds, resultIndex, zeroSignIndex);
     }
 
     /**
@@ -572,6 +614,9 @@ final class SqliteSnapshot implements Snapshot {
                 try {
                     if (quoteReal != null) {
                         quoteReal.close();
+                    }
+                    for (OneRow query : oneRow.values()) {
+                        query.statement().close();
                     }
                 } finally {
                     if (pages != null) {

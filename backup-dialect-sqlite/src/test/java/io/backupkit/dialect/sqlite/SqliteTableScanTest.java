@@ -336,6 +336,34 @@ class SqliteTableScanTest {
         assertThat(rows).containsExactly("1,'a2'", "2,'b2'", "3,'c2'");
     }
 
+    @Test
+    void aLaterRowThatDisagreesWithSqliteStopsTheScan() throws Exception {
+        Path live = dir.resolve("live-late.db");
+        SqliteTestTools.execute(live,
+                "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)",
+                "WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 2500) "
+                        + "INSERT INTO t(v) SELECT 'row ' || value FROM n");
+        Path stale = dir.resolve("stale-late.db");
+        Files.copy(live, stale);
+        SqliteTestTools.execute(live, "UPDATE t SET v = 'ROW ' || id WHERE id = " + SqliteSnapshot.CROSS_CHECK_EVERY);
+        Connection c = SqliteTestTools.connect(live);
+        c.createStatement().execute("BEGIN");
+        c.createStatement().executeQuery("SELECT count(*) FROM sqlite_schema").close();
+        SqlitePageSource pages = SqlitePageSource.ofQuiescentFile(stale, 4096, SqliteFileAccess.PRIVATE).orElseThrow();
+        try (SqliteSnapshot snapshot = new SqliteSnapshot(c, java.time.Instant.now(), "test", List.of(), pages, () -> {
+            c.createStatement().execute("ROLLBACK");
+            c.close();
+        }); RowCursor cursor = snapshot.openRows(snapshot.schema().tables().get(0), Set.of())) {
+            assertThatThrownBy(() -> {
+                while (cursor.next()) {
+                    cursor.literals(0, 2);
+                }
+            }).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("rowid " + SqliteSnapshot.CROSS_CHECK_EVERY)
+                    .hasMessageContaining("readingThroughSql");
+        }
+    }
+
     private Snapshot openSnapshot(Path db) throws Exception {
         SQLiteDataSource dataSource = new SQLiteDataSource();
         dataSource.setUrl("jdbc:sqlite:" + db);
