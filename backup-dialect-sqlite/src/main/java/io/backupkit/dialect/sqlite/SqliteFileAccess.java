@@ -23,7 +23,10 @@ import java.util.Map;
  * file replaced under the same name (a {@code -wal} that SQLite deleted and created again) has its
  * old descriptor closed, since no connection can reach the old file any more. Files private to one
  * backup or restore, whose locks no other process consults, are opened and closed per use
- * ({@link #PRIVATE}); so is every file where locks are not {@code fcntl} locks (Windows).
+ * ({@link #PRIVATE}); so is every file where locks are not {@code fcntl} locks (Windows). Each
+ * database that still exists keeps up to three descriptors (main file, {@code -wal},
+ * {@code -shm}) for the life of the process; those of deleted or replaced files are closed when
+ * the next one is opened.
  *
  * <p>Thread-safe. Reads on a shared descriptor synchronize on it (seek, then read).
  */
@@ -54,6 +57,7 @@ enum SqliteFileAccess {
                     NEVER_CLOSED.add(opened);
                     throw new IOException(key + " was replaced while it was being opened");
                 }
+                sweepGone();
                 OPEN.put(key, new Handle(fileKey, opened));
                 return opened;
             }
@@ -93,6 +97,27 @@ enum SqliteFileAccess {
             throw new IOException("the file system gives no identity for " + file);
         }
         return key;
+    }
+
+    /**
+     * Closes the shared descriptors whose names now lead to another file or to none (a database
+     * deleted or replaced since), so that only databases that still exist hold descriptors. Called
+     * with {@link #OPEN} locked, whenever a new descriptor is added.
+     */
+    private static void sweepGone() {
+        for (var it = OPEN.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Path, Handle> entry = it.next();
+            Object now;
+            try {
+                now = Files.readAttributes(entry.getKey(), BasicFileAttributes.class).fileKey();
+            } catch (IOException gone) {
+                now = null;
+            }
+            if (now == null || !now.equals(entry.getValue().fileKey())) {
+                it.remove();
+                close(entry.getValue().file());
+            }
+        }
     }
 
     /** Closes a descriptor once no read is running on it (reads synchronize on it). */

@@ -121,6 +121,23 @@ class SqliteTableScanTest {
         assertThat(SqliteFileAccess.isOpen(live)).as("the replaced file is no longer held open").isFalse();
     }
 
+    @Test
+    void descriptorsOfDeletedDatabasesAreClosedWhenAnotherIsOpened() throws Exception {
+        Path gone = dir.resolve("gone.db");
+        SqliteTestTools.execute(gone, "PRAGMA journal_mode=WAL", "CREATE TABLE t(id INTEGER PRIMARY KEY)",
+                "INSERT INTO t VALUES (1)");
+        assertThat(readAll(gone, "t")).containsExactly("1");
+        assertThat(SqliteFileAccess.isOpen(gone)).isTrue();
+        Files.delete(gone);
+
+        Path other = dir.resolve("other.db");
+        SqliteTestTools.execute(other, "PRAGMA journal_mode=WAL", "CREATE TABLE t(id INTEGER PRIMARY KEY)");
+        assertThat(readAll(other, "t")).isEmpty();
+
+        assertThat(SqliteFileAccess.isOpen(gone)).as("the deleted database's descriptor").isFalse();
+        assertThat(SqliteFileAccess.isOpen(other)).isTrue();
+    }
+
     private static String checkpointTruncate(Path db) {
         // busy_timeout prints its value first; the checkpoint's "busy|log|checkpointed" comes last
         List<String> lines = SqliteTestTools.sql(db, "PRAGMA busy_timeout=0; PRAGMA wal_checkpoint(TRUNCATE);").lines();
