@@ -391,26 +391,48 @@ final class SqliteStaging implements Staging {
                             + "; the manifest says " + t.rows());
                 }
             }
+            // foreign_key_check on a second connection, beside integrity_check: both only read.
+            java.util.concurrent.CompletableFuture<List<String>> foreignKeys =
+                    java.util.concurrent.CompletableFuture.supplyAsync(this::foreignKeyProblems, CHECKS);
             try (ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
                 while (rs.next()) {
                     if (!"ok".equals(rs.getString(1))) {
                         problems.add("integrity_check: " + rs.getString(1));
                     }
                 }
-            }
-            try (ResultSet rs = s.executeQuery("PRAGMA foreign_key_check")) {
-                int shown = 0;
-                while (rs.next() && shown++ < 10) {
-                    problems.add("foreign_key_check: a row of '" + rs.getString(1) + "' (rowid " + rs.getString(2)
-                            + ") references a missing row of '" + rs.getString(3) + "'");
+            } finally {
+                try {
+                    problems.addAll(foreignKeys.join());
+                } catch (java.util.concurrent.CompletionException e) {
+                    if (e.getCause() instanceof SQLException cause) {
+                        throw cause;
+                    }
+                    throw e;
                 }
             }
         }
         closeConnection();
-        if (problems.isEmpty()) {
-            try (FileChannel file = FileChannel.open(path, StandardOpenOption.WRITE)) {
-                file.force(true);
+        return problems;
+    }
+
+    /** Runs a check or a comparison beside the caller's, on its own daemon thread. */
+    private static final java.util.concurrent.Executor CHECKS = task -> {
+        Thread thread = new Thread(task, "backupkit-staging-check");
+        thread.setDaemon(true);
+        thread.start();
+    };
+
+    private List<String> foreignKeyProblems() {
+        List<String> problems = new ArrayList<>();
+        try (Connection reader = readOnly(path); Statement s = reader.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA foreign_key_check")) {
+            int shown = 0;
+            while (rs.next() && shown++ < 10) {
+                problems.add("foreign_key_check: a row of '" + rs.getString(1) + "' (rowid " + rs.getString(2)
+                        + ") references a missing row of '" + rs.getString(3) + "'");
             }
+        } catch (SQLException e) {
+            throw new java.util.concurrent.CompletionException(e);
         }
         return problems;
     }
@@ -561,18 +583,52 @@ final class SqliteStaging implements Staging {
             }
             return previews;
         }
-        try (Connection c = readOnly(livePath)) {
-            try (PreparedStatement attach = c.prepareStatement("ATTACH DATABASE ? AS stage")) {
-                attach.setString(1, path.toString());
-                attach.execute();
-            }
+        try (Connection c = attachedToStaging()) {
             List<String> live = liveTables(c, "main");
-            for (TableSummary t : manifest.tables()) {
-                if (!live.contains(t.name())) {
-                    previews.add(new TablePreview(t.name(), t.rows(), 0, 0, 0, t.rows()));
-                    continue;
+            // The tables are compared on two connections at once, the largest first, each to the
+            // connection with less work so far.
+            List<TableSummary> both = manifest.tables().stream().filter(t -> live.contains(t.name()))
+                    .sorted(java.util.Comparator.comparingLong(TableSummary::rows).reversed()).toList();
+            List<TableSummary> second = new ArrayList<>();
+            List<TableSummary> first = new ArrayList<>();
+            long firstRows = 0;
+            long secondRows = 0;
+            for (TableSummary t : both) {
+                if (firstRows <= secondRows) {
+                    first.add(t);
+                    firstRows += Math.max(1, t.rows());
+                } else {
+                    second.add(t);
+                    secondRows += Math.max(1, t.rows());
                 }
-                previews.add(compareTable(c, t));
+            }
+            Map<String, TablePreview> compared = new java.util.concurrent.ConcurrentHashMap<>();
+            java.util.concurrent.CompletableFuture<Void> other = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try (Connection c2 = attachedToStaging()) {
+                    for (TableSummary t : second) {
+                        compared.put(t.name(), compareTable(c2, t));
+                    }
+                } catch (SQLException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, CHECKS);
+            try {
+                for (TableSummary t : first) {
+                    compared.put(t.name(), compareTable(c, t));
+                }
+            } finally {
+                try {
+                    other.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    if (e.getCause() instanceof SQLException cause) {
+                        throw cause;
+                    }
+                    throw e;
+                }
+            }
+            for (TableSummary t : manifest.tables()) {
+                TablePreview preview = compared.get(t.name());
+                previews.add(preview != null ? preview : new TablePreview(t.name(), t.rows(), 0, 0, 0, t.rows()));
             }
             for (String table : live) {
                 if (!columns.containsKey(table)) {
@@ -582,6 +638,19 @@ final class SqliteStaging implements Staging {
             }
         }
         return previews;
+    }
+
+    /** A read-only connection to the live database with the staging attached as {@code stage}. */
+    private Connection attachedToStaging() throws SQLException {
+        Connection c = readOnly(livePath);
+        try (PreparedStatement attach = c.prepareStatement("ATTACH DATABASE ? AS stage")) {
+            attach.setString(1, path.toString());
+            attach.execute();
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
     }
 
     /** Streaming counts by key, done by SQLite through each side's own key index. */
@@ -601,19 +670,31 @@ final class SqliteStaging implements Staging {
         // REPLACE), which is not a lost row plus an added one. Only tables without a declared key
         // (or whose key columns no longer exist live) fall back to the rowid.
         boolean byKey = !t.primaryKey().isEmpty() && liveColumns.containsAll(t.primaryKey());
-        List<String> keys = byKey || withoutRowid(c, t.name()) ? t.primaryKey() : List.of("rowid");
+        boolean withoutRowid = withoutRowid(c, t.name());
+        List<String> keys = byKey || withoutRowid ? t.primaryKey() : List.of("rowid");
         String match = keys.stream().map(k -> "s." + SqliteSnapshot.quote(k) + " IS m." + SqliteSnapshot.quote(k))
                 .collect(Collectors.joining(" AND "));
         String differs = t.columns().stream().filter(liveColumns::contains)
                 .map(col -> "m." + SqliteSnapshot.quote(col) + " IS NOT s." + SqliteSnapshot.quote(col))
                 .collect(Collectors.joining(" OR "));
-        long liveRows = count(c, "main", t.name());
-        long lost = single(c, "SELECT count(*) FROM main." + q + " m WHERE NOT EXISTS (SELECT 1 FROM stage." + q
-                + " s WHERE " + match + ")");
+        // One pass over the live rows gives their count, the lost ones and the changed ones; the
+        // staged rows without a live match are the added ones.
+        // Never NULL on a matched staged row: a WITHOUT ROWID key is NOT NULL, a rowid always set.
+        String sKey = withoutRowid ? "s." + SqliteSnapshot.quote(keys.get(0)) : "s.rowid";
+        long liveRows;
+        long lost;
+        long changed;
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*), "
+                + "coalesce(sum(" + sKey + " IS NULL), 0), "
+                + (differs.isEmpty() ? "0" : "coalesce(sum(" + sKey + " IS NOT NULL AND (" + differs + ")), 0)")
+                + " FROM main." + q + " m LEFT JOIN stage." + q + " s ON " + match)) {
+            rs.next();
+            liveRows = rs.getLong(1);
+            lost = rs.getLong(2);
+            changed = rs.getLong(3);
+        }
         long added = single(c, "SELECT count(*) FROM stage." + q + " m WHERE NOT EXISTS (SELECT 1 FROM main." + q
                 + " s WHERE " + match + ")");
-        long changed = differs.isEmpty() ? 0 : single(c, "SELECT count(*) FROM main." + q + " m JOIN stage." + q
-                + " s ON " + match + " WHERE " + differs);
         return new TablePreview(t.name(), t.rows(), liveRows, lost, changed, added);
     }
 
@@ -639,6 +720,11 @@ final class SqliteStaging implements Staging {
     @Override
     public Duration swapIntoLive(WriteGate gate, Duration maxPause) throws Exception {
         closeConnection();
+        // Loaded without fsyncs (the staging is thrown away on any failure): on disk before it
+        // becomes the live database. A preview never swaps, so it never pays for this.
+        try (FileChannel file = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            file.force(true);
+        }
         // Only the main file moves: a staging WAL that its last connection did not checkpoint and
         // remove would leave rows behind.
         Path stagingWal = Path.of(path + "-wal");
