@@ -45,6 +45,7 @@ final class SqliteTableScan implements RowCursor {
     private final int[] cellCountAt = new int[MAX_DEPTH];
     private final int[] headerAt = new int[MAX_DEPTH];
     private int depth = -1;
+    private long visited;
     private boolean started;
     private boolean finished;
 
@@ -142,6 +143,11 @@ final class SqliteTableScan implements RowCursor {
             if (pageNumberAt[d] == pageNumber) {
                 throw corrupt(pageNumber, "the b-tree loops back to a page it came through");
             }
+        }
+        // A sound tree visits each page once; pages shared between subtrees could otherwise make
+        // the walk run for ever.
+        if (++visited > pages.pageCount() + 1) {
+            throw corrupt(pageNumber, "the b-tree visits more pages than the database has");
         }
         depth++;
         if (pageAt[depth] == null) {

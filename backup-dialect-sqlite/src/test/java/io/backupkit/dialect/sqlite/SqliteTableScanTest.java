@@ -381,6 +381,58 @@ class SqliteTableScanTest {
         }
     }
 
+    /**
+     * Named bug: interior pages whose children all point to one shared subtree make a walk that
+     * follows every pointer visit that subtree again and again, exponentially in the depth. The scan
+     * stops once it has visited more pages than the database has.
+     */
+    @Test
+    void interiorPagesThatShareOneChildEndTheScanInsteadOfRunningForEver() throws Exception {
+        Path db = dir.resolve("shared-child.db");
+        SqliteTestTools.execute(db,
+                "PRAGMA page_size=512",
+                "PRAGMA journal_mode=WAL",
+                "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)",
+                "WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 20000) "
+                        + "INSERT INTO t(v) SELECT hex(randomblob(20)) FROM n");
+        int root = Integer.parseInt(SqliteTestTools.query(db,
+                "SELECT rootpage FROM sqlite_schema WHERE name = 't'").get(0).get(0));
+        try (RandomAccessFile file = new RandomAccessFile(db.toFile(), "rw")) {
+            int page = root;
+            for (int level = 0; level < 3; level++) {
+                long base = (page - 1) * 512L;
+                file.seek(base);
+                if (file.read() != 0x05) {
+                    break; // reached the leaves
+                }
+                file.seek(base + 3);
+                int cells = file.readUnsignedShort();
+                file.seek(base + 12);
+                int firstCell = file.readUnsignedShort();
+                file.seek(base + firstCell);
+                int child = file.readInt();
+                for (int cell = 1; cell < cells; cell++) {
+                    file.seek(base + 12 + 2 * cell);
+                    int offset = file.readUnsignedShort();
+                    file.seek(base + offset);
+                    file.writeInt(child);
+                }
+                file.seek(base + 8);
+                file.writeInt(child);
+                page = child;
+            }
+        }
+
+        try (Snapshot snapshot = openSnapshot(db);
+             RowCursor cursor = snapshot.openRows(snapshot.schema().tables().get(0), Set.of())) {
+            assertThatThrownBy(() -> {
+                while (cursor.next()) {
+                    cursor.literals(0, 2);
+                }
+            }).isInstanceOf(SQLException.class).hasMessageContaining("table t").hasMessageContaining("more pages than");
+        }
+    }
+
     private Snapshot openSnapshot(Path db) throws Exception {
         SQLiteDataSource dataSource = new SQLiteDataSource();
         dataSource.setUrl("jdbc:sqlite:" + db);
