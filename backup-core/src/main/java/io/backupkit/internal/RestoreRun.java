@@ -68,6 +68,28 @@ public final class RestoreRun {
         BackupManifest manifest = verified(id);
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
+        java.util.Optional<io.backupkit.spi.StreamingPreview> streaming;
+        try {
+            streaming = restorer.streamingPreview(config.dataSource(), manifest);
+        } catch (BackupException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new BackupException("previewing backup " + id + " failed: " + e.getMessage(), e);
+        }
+        if (streaming.isPresent()) {
+            try (io.backupkit.spi.StreamingPreview merge = streaming.get()) {
+                catalog.forEachEntry(manifest.id(), manifest, merge::load);
+                report(Phase.COMPARE, manifest);
+                List<TablePreview> tables = new ArrayList<>(merge.finish());
+                RestorePreview preview = buildPreview(manifest, tables, merge.liveSchema(), merge.liveSchemaVersion());
+                report(Phase.DONE, manifest);
+                return preview;
+            } catch (BackupException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new BackupException("previewing backup " + id + " failed: " + e.getMessage(), e);
+            }
+        }
         try (Staged staged = stage(restorer, manifest, false, true, false)) {
             Staging staging = staged.staging();
             report(Phase.COMPARE, manifest);

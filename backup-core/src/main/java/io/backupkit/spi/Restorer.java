@@ -34,6 +34,19 @@ public interface Restorer {
     Staging openStaging(DataSource live, BackupManifest manifest, boolean besideLive, Path tempDirectory)
             throws Exception;
 
+    /**
+     * A preview that merges the archive's rows with the live ones without staging, when this
+     * dialect can for this backup and this live database; empty otherwise (the default), and the
+     * preview stages the archive instead. It must give the same counts the staging would.
+     *
+     * @param live     the live database
+     * @param manifest the verified manifest
+     */
+    default java.util.Optional<StreamingPreview> streamingPreview(DataSource live, BackupManifest manifest)
+            throws Exception {
+        return java.util.Optional.empty();
+    }
+
     /** Deletes staging files left by a process that died during a restore; returns how many. */
     int cleanUpAbandonedStaging(DataSource live) throws Exception;
 }

@@ -51,6 +51,51 @@ final class SqliteRecordLiterals {
     }
 
     /**
+     * A renderer of parsed values (see {@link #renderValues(Object[])}) for columns that keep -0.0
+     * as flagged.
+     */
+    SqliteRecordLiterals(boolean[] keepsNegativeZero, SqliteLiterals.SqliteQuote sqliteQuote) {
+        this.sqliteQuote = sqliteQuote;
+        this.fields = new int[0];
+        this.realAffinity = new boolean[0];
+        this.keepsNegativeZero = keepsNegativeZero;
+        this.hasDefault = new boolean[0];
+        this.needed = 0;
+    }
+
+    /**
+     * The literals of values parsed from an archive ({@link SqlEntryLexer#literal()} with TEXT as
+     * bytes), one per column: exactly what {@link #render} gives for a record holding those values,
+     * so a row of an archive and the same row read from a database compare byte for byte.
+     */
+    byte[] renderValues(Object[] values) throws SQLException {
+        o = 0;
+        for (int c = 0; c < values.length; c++) {
+            if (c > 0) {
+                put((byte) ',');
+            }
+            Object v = values[c];
+            if (v == null) {
+                putBytes(NULL, 0, NULL.length);
+            } else if (v instanceof Long l) {
+                putLong(l);
+            } else if (v instanceof Double d) {
+                putReal(d, c);
+            } else if (v instanceof SqliteText t) {
+                putText(t.bytes(), 0, t.bytes().length);
+            } else if (v instanceof SqliteBlob b) {
+                putBlob(b.bytes(), 0, b.bytes().length);
+            } else if (v instanceof String text) {
+                byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+                putText(bytes, 0, bytes.length);
+            } else {
+                throw new IllegalArgumentException("no literal for a parsed " + v.getClass().getName());
+            }
+        }
+        return Arrays.copyOf(out, o);
+    }
+
+    /**
      * The literals of the record at {@code record[start..start+size)}, or null when the record lacks
      * a field whose default only SQL can give (the caller then reads the row through SQL).
      */

@@ -59,6 +59,16 @@ final class SqliteRestorer implements Restorer {
     }
 
     @Override
+    public java.util.Optional<io.backupkit.spi.StreamingPreview> streamingPreview(DataSource live,
+                                                                                BackupManifest manifest)
+            throws Exception {
+        if (!readPages || live == null) {
+            return java.util.Optional.empty();
+        }
+        return SqliteStreamingPreview.open(live, manifest, Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    @Override
     public Staging openStaging(DataSource live, BackupManifest manifest, boolean besideLive, Path tempDirectory)
             throws SQLException, IOException {
         Path livePath = live == null ? null : livePath(live);

@@ -354,7 +354,7 @@ final class SqliteSnapshot implements Snapshot {
             java.util.Optional<SqliteTableLayout> layout = SqliteTableLayout.of(connection, table);
             if (layout.isPresent()) {
                 return new FirstRowChecked(table, rowid, new SqliteTableScan(table.name(), pages, layout.get(),
-                        id -> readOneRow(table, rowid, id), this::quote, counted.getOrDefault(table.name(), -1L)));
+                        id -> readOneRow(table, rowid, id), this::quoteReal, counted.getOrDefault(table.name(), -1L)));
             }
         }
         return openRowsThroughSql(table, rawColumns, "");
@@ -454,8 +454,18 @@ final class SqliteSnapshot implements Snapshot {
         }
     }
 
+    /** The connection whose read transaction this snapshot is. */
+    Connection connection() {
+        return connection;
+    }
+
+    /** Whether {@code table} is an ordinary rowid table, read in rowid order. */
+    boolean isRowidTable(String table) {
+        return rowidTables.containsKey(table);
+    }
+
     /** SQLite's {@code quote()} of a double, on this snapshot's connection. */
-    private byte[] quote(double d) throws SQLException {
+    byte[] quoteReal(double d) throws SQLException {
         if (quoteReal == null) {
             quoteReal = connection.prepareStatement("SELECT quote(?)");
         }

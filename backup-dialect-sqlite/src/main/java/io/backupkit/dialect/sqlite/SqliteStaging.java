@@ -526,10 +526,12 @@ final class SqliteStaging implements Staging {
 
     @Override
     public Map<String, List<String>> liveSchema() throws SQLException {
+        return liveExists() ? liveSchemaOf(livePath) : new LinkedHashMap<>();
+    }
+
+    /** The tables of the database at {@code livePath} and their columns (hidden ones left out). */
+    static Map<String, List<String>> liveSchemaOf(Path livePath) throws SQLException {
         Map<String, List<String>> live = new LinkedHashMap<>();
-        if (!liveExists()) {
-            return live;
-        }
         try (Connection c = readOnly(livePath)) {
             for (String table : liveTables(c, "main")) {
                 List<String> names = new ArrayList<>();
@@ -564,9 +566,11 @@ final class SqliteStaging implements Staging {
 
     @Override
     public String liveSchemaVersion() throws SQLException {
-        if (!liveExists()) {
-            return null;
-        }
+        return liveExists() ? liveSchemaVersionOf(livePath) : null;
+    }
+
+    /** The {@code user_version} of the database at {@code livePath}. */
+    static String liveSchemaVersionOf(Path livePath) throws SQLException {
         try (Connection c = readOnly(livePath); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("PRAGMA user_version")) {
             return rs.next() ? rs.getString(1) : "0";
