@@ -115,16 +115,7 @@ final class SqliteStaging implements Staging {
 
     /** Runs the manifest's validated statements, after checking the entry says exactly the same. */
     private void executeSchema(ManifestEntry entry, InputStream content) throws IOException, SQLException {
-        if (entry.size() > MAX_SCHEMA_ENTRY_BYTES) {
-            throw new InvalidArchiveException("entry '" + entry.name() + "' is larger than 64 MiB");
-        }
-        List<SchemaObject> objects = manifest.schema().stream().filter(o -> o.phase() == entry.kind()).toList();
-        String expected = objects.stream().map(o -> o.sql() + ";\n").collect(Collectors.joining());
-        byte[] actual = content.readNBytes(MAX_SCHEMA_ENTRY_BYTES + 1);
-        if (!java.util.Arrays.equals(actual, expected.getBytes(StandardCharsets.UTF_8))) {
-            throw new InvalidArchiveException("entry '" + entry.name() + "' differs from the schema statements "
-                    + "recorded in manifest.json");
-        }
+        List<SchemaObject> objects = requireSameSchema(manifest, entry, content);
         try (Statement s = connection.createStatement()) {
             for (SchemaObject object : objects) {
                 try {
@@ -135,6 +126,25 @@ final class SqliteStaging implements Staging {
                 }
             }
         }
+    }
+
+    /**
+     * Checks that a schema entry holds exactly the manifest's validated statements of its phase,
+     * and returns them: only those ever run.
+     */
+    static List<SchemaObject> requireSameSchema(BackupManifest manifest, ManifestEntry entry, InputStream content)
+            throws IOException {
+        if (entry.size() > MAX_SCHEMA_ENTRY_BYTES) {
+            throw new InvalidArchiveException("entry '" + entry.name() + "' is larger than 64 MiB");
+        }
+        List<SchemaObject> objects = manifest.schema().stream().filter(o -> o.phase() == entry.kind()).toList();
+        String expected = objects.stream().map(o -> o.sql() + ";\n").collect(Collectors.joining());
+        byte[] actual = content.readNBytes(MAX_SCHEMA_ENTRY_BYTES + 1);
+        if (!java.util.Arrays.equals(actual, expected.getBytes(StandardCharsets.UTF_8))) {
+            throw new InvalidArchiveException("entry '" + entry.name() + "' differs from the schema statements "
+                    + "recorded in manifest.json");
+        }
+        return objects;
     }
 
     private void loadData(ManifestEntry entry, InputStream content) throws Exception {

@@ -158,9 +158,18 @@ final class SqliteStreamingPreview implements StreamingPreview {
 
     @Override
     public void load(ManifestEntry entry, InputStream content) throws Exception {
-        if (entry.kind() != ManifestEntry.Kind.DATA) {
-            content.transferTo(java.io.OutputStream.nullOutputStream()); // checked by the catalog
+        if (entry.kind() == ManifestEntry.Kind.SCHEMA || entry.kind() == ManifestEntry.Kind.POST_DATA) {
+            // Nothing runs here, but the entry must say what the validated manifest says, as a
+            // restore requires: a preview must not pass an archive that its restore would refuse.
+            SqliteStaging.requireSameSchema(manifest, entry, content);
             return;
+        }
+        if (entry.kind() == ManifestEntry.Kind.FINISH) {
+            new SqliteFinishParser(entry.name()).parse(content); // refused here as a restore would refuse it
+            return;
+        }
+        if (entry.kind() != ManifestEntry.Kind.DATA) {
+            throw new InvalidArchiveException("entry '" + entry.name() + "' has unknown kind " + entry.kind());
         }
         Comparison merge = merges.get(entry.table());
         if (current != null && current != merge) {
