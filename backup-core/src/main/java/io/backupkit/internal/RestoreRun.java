@@ -68,13 +68,11 @@ public final class RestoreRun {
         BackupManifest manifest = verified(id);
         Restorer restorer = restorer();
         restorer.validateSchema(manifest);
-        java.util.Optional<io.backupkit.spi.StreamingPreview> streaming;
+        java.util.Optional<io.backupkit.spi.StreamingPreview> streaming = java.util.Optional.empty();
         try {
-            streaming = restorer.streamingPreview(config.dataSource(), manifest);
-        } catch (BackupException e) {
-            throw e;
+            streaming = restorer.streamingPreview(config.dataSource(), manifest, config.options().tempDirectory());
         } catch (Exception e) {
-            throw new BackupException("previewing backup " + id + " failed: " + e.getMessage(), e);
+            LOG.warn("previewing backup {} by streaming failed ({}); staging it instead", id, e.getMessage());
         }
         if (streaming.isPresent()) {
             try (io.backupkit.spi.StreamingPreview merge = streaming.get()) {
@@ -84,10 +82,16 @@ public final class RestoreRun {
                 RestorePreview preview = buildPreview(manifest, tables, merge.liveSchema(), merge.liveSchemaVersion());
                 report(Phase.DONE, manifest);
                 return preview;
-            } catch (BackupException e) {
-                throw e;
             } catch (Exception e) {
-                throw new BackupException("previewing backup " + id + " failed: " + e.getMessage(), e);
+                io.backupkit.spi.StreamingPreview.Unsuitable unsuitable = unsuitable(e);
+                if (unsuitable == null) {
+                    if (e instanceof BackupException b) {
+                        throw b;
+                    }
+                    throw new BackupException("previewing backup " + id + " failed: " + e.getMessage(), e);
+                }
+                LOG.info("backup {} does not suit a streaming preview ({}); staging it instead", id,
+                        unsuitable.getMessage());
             }
         }
         try (Staged staged = stage(restorer, manifest, false, true, false)) {
@@ -104,6 +108,15 @@ public final class RestoreRun {
         } catch (Exception e) {
             throw new BackupException("previewing backup " + id + " failed: " + e.getMessage(), e);
         }
+    }
+
+    private static io.backupkit.spi.StreamingPreview.Unsuitable unsuitable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.backupkit.spi.StreamingPreview.Unsuitable u) {
+                return u;
+            }
+        }
+        return null;
     }
 
     /** Merges the selected tables or rows of {@code id} into the live database. */

@@ -39,11 +39,12 @@ public interface Restorer {
      * dialect can for this backup and this live database; empty otherwise (the default), and the
      * preview stages the archive instead. It must give the same counts the staging would.
      *
-     * @param live     the live database
-     * @param manifest the verified manifest
+     * @param live          the live database
+     * @param manifest      the verified manifest
+     * @param tempDirectory where temporary files may go
      */
-    default java.util.Optional<StreamingPreview> streamingPreview(DataSource live, BackupManifest manifest)
-            throws Exception {
+    default java.util.Optional<StreamingPreview> streamingPreview(DataSource live, BackupManifest manifest,
+                                                                   Path tempDirectory) throws Exception {
         return java.util.Optional.empty();
     }
 

@@ -33,4 +33,18 @@ public interface StreamingPreview extends AutoCloseable {
 
     @Override
     void close() throws Exception;
+
+    /**
+     * Thrown from {@link #load} when the archive turns out not to suit the merge (rows out of key
+     * order, an INSERT naming other columns, interleaved tables): the preview then starts again with
+     * a staging database, which accepts whatever a restore accepts.
+     */
+    final class Unsuitable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        /** @param why what did not suit the merge, for the log */
+        public Unsuitable(String why) {
+            super(why);
+        }
+    }
 }

@@ -107,6 +107,19 @@ public final class SqliteDialect implements Dialect {
 
     @Override
     public Snapshot openSnapshot(DataSource dataSource, SnapshotOptions options) throws Exception {
+        return openSnapshot(dataSource, options, true);
+    }
+
+    /**
+     * A snapshot of a WAL-mode database, read in place; null for a database in another journal
+     * mode, which is left alone (no copy is made).
+     */
+    SqliteSnapshot openWalSnapshot(DataSource dataSource, SnapshotOptions options) throws Exception {
+        return (SqliteSnapshot) openSnapshot(dataSource, options, false);
+    }
+
+    private Snapshot openSnapshot(DataSource dataSource, SnapshotOptions options, boolean copyIfNotWal)
+            throws Exception {
         Duration lockTimeout = options.lockTimeout();
         Connection connection = dataSource.getConnection();
         String path = "(unknown)";
@@ -137,6 +150,10 @@ public final class SqliteDialect implements Dialect {
                         borrowed.close();
                     }
                 });
+            }
+            if (!copyIfNotWal) {
+                restoreAndClose(connection, previousTimeout);
+                return null;
             }
             return copyThenSnapshot(connection, path, journalMode, options.tempDirectory(), previousTimeout);
         } catch (SQLException e) {

@@ -60,12 +60,13 @@ final class SqliteRestorer implements Restorer {
 
     @Override
     public java.util.Optional<io.backupkit.spi.StreamingPreview> streamingPreview(DataSource live,
-                                                                                BackupManifest manifest)
+                                                                                BackupManifest manifest,
+                                                                                Path tempDirectory)
             throws Exception {
         if (!readPages || live == null) {
             return java.util.Optional.empty();
         }
-        return SqliteStreamingPreview.open(live, manifest, Path.of(System.getProperty("java.io.tmpdir")));
+        return SqliteStreamingPreview.open(live, manifest, tempDirectory);
     }
 
     @Override

@@ -560,7 +560,7 @@ final class SqliteStaging implements Staging {
         return live;
     }
 
-    private static List<String> liveTables(Connection c, String schema) throws SQLException {
+    static List<String> liveTables(Connection c, String schema) throws SQLException {
         List<String> tables = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT name FROM pragma_table_list WHERE schema = ? AND type IN "
                 + "('table', 'virtual') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")) {

@@ -11,10 +11,12 @@ import io.backupkit.spi.RowCursor;
 import io.backupkit.spi.SchemaStatement;
 import io.backupkit.spi.SnapshotOptions;
 import io.backupkit.spi.StreamingPreview;
+import io.backupkit.spi.StreamingPreview.Unsuitable;
 import io.backupkit.spi.TableModel;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,13 +73,12 @@ final class SqliteStreamingPreview implements StreamingPreview {
         if (livePath == null || !Files.isRegularFile(livePath)) {
             return Optional.empty();
         }
-        try (var c = liveSource.getConnection()) {
-            if (!"wal".equalsIgnoreCase(SqliteDialect.queryString(c, "PRAGMA journal_mode"))) {
-                return Optional.empty(); // a snapshot would copy the whole database first
-            }
-        }
-        SqliteSnapshot snapshot = (SqliteSnapshot) new SqliteDialect().openSnapshot(liveSource,
+        // WAL mode only: in rollback-journal mode a snapshot would copy the whole database first.
+        SqliteSnapshot snapshot = new SqliteDialect().openWalSnapshot(liveSource,
                 new SnapshotOptions(Duration.ofSeconds(10), tempDirectory));
+        if (snapshot == null) {
+            return Optional.empty();
+        }
         boolean handedOver = false;
         try {
             if (!snapshot.readsPages()) {
@@ -96,11 +97,13 @@ final class SqliteStreamingPreview implements StreamingPreview {
         }
     }
 
-    /** One merge per backup table that exists live; false if any cannot be merged by rowid. */
+    /** One comparison per backup table that exists live; false if any cannot be compared here. */
     private boolean planMerges() throws SQLException {
-        Map<String, List<String>> declared = SqliteStaging.liveSchemaOf(livePath);
-        Map<String, TableModel> liveTables = new HashMap<>();
-        live.schema().tables().forEach(t -> liveTables.put(t.name(), t));
+        Connection c = live.connection();
+        // The same list of live tables as the staging's comparison (no sqlite_ tables, by name).
+        liveTables = SqliteStaging.liveTables(c, "main");
+        Map<String, TableModel> models = new HashMap<>();
+        live.schema().tables().forEach(t -> models.put(t.name(), t));
         Map<String, String> liveSql = new HashMap<>();
         for (SchemaStatement statement : live.schema().preData()) {
             if (statement.type() == SchemaStatement.Type.TABLE) {
@@ -114,20 +117,21 @@ final class SqliteStreamingPreview implements StreamingPreview {
             }
         }
         for (TableSummary t : manifest.tables()) {
-            TableModel table = liveTables.get(t.name());
-            if (table == null) {
-                if (liveSql.containsKey(t.name())) {
-                    return false; // live but not a table this reader lists (a shadow table, say)
-                }
+            if (!liveTables.contains(t.name())) {
                 continue; // not live: every row is added
             }
+            TableModel table = models.get(t.name());
             String sql = backupSql.get(t.name());
-            if (sql == null || !sql.equals(liveSql.get(t.name())) || table.kind() != TableModel.Kind.TABLE
-                    || !table.columns().stream().map(ColumnModel::name).toList().equals(t.columns())) {
+            // Same table, same columns, and no collation: equal values are then equal literals
+            // (numbers aside, see sameValues), as SQL's IS compares them.
+            if (table == null || sql == null || !sql.equals(liveSql.get(t.name())) || table.kind() != TableModel.Kind.TABLE
+                    || !table.columns().stream().map(ColumnModel::name).toList().equals(t.columns())
+                    || sql.toUpperCase(java.util.Locale.ROOT).contains("COLLATE")) {
                 return false;
             }
+            List<String> declared = declaredColumns(c, t.name());
             Optional<SqliteTableLayout> layout = live.isRowidTable(t.name())
-                    ? SqliteTableLayout.of(live.connection(), table) : Optional.empty();
+                    ? SqliteTableLayout.of(c, table) : Optional.empty();
             int key = -1;
             for (int i = 0; layout.isPresent() && i < layout.get().fields().length; i++) {
                 if (layout.get().fields()[i] == -1) {
@@ -137,20 +141,51 @@ final class SqliteStreamingPreview implements StreamingPreview {
             }
             // Rows are matched by primary key, as the staging's comparison does. Merged in one pass
             // when the key is the rowid (an INTEGER PRIMARY KEY, or none at all); other keys
-            // (WITHOUT ROWID tables, a TEXT PRIMARY KEY) only for small tables, by a hash per row.
+            // (WITHOUT ROWID tables, a TEXT PRIMARY KEY NOT NULL) only for small tables, by a hash
+            // per row.
             boolean keyedByRowid = key >= 0 && (t.primaryKey().isEmpty()
                     || t.primaryKey().equals(List.of(t.columns().get(key))));
             if (keyedByRowid) {
-                merges.put(t.name(), new RowidMerge(t, table, key));
+                merges.put(t.name(), new RowidMerge(t, table, key, declared));
             } else if (!t.primaryKey().isEmpty() && t.rows() <= SMALL_TABLE_ROWS
-                    && !sql.toUpperCase(java.util.Locale.ROOT).contains("COLLATE")
+                    && (!live.isRowidTable(t.name()) || keyNotNull(c, t))
                     && live.countRows(table) <= SMALL_TABLE_ROWS) {
-                merges.put(t.name(), new SmallTableCompare(t, table, declared.getOrDefault(t.name(), List.of())));
+                merges.put(t.name(), new SmallTableCompare(t, table, declared));
             } else {
                 return false;
             }
         }
         return true;
+    }
+
+    private List<String> liveTables;
+
+    /** A table's own columns (not the hidden ones), in the snapshot. */
+    private static List<String> declaredColumns(Connection c, String table) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (var ps = c.prepareStatement("SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0 ORDER BY cid")) {
+            ps.setString(1, table);
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** Whether every key column is NOT NULL (a rowid table's key may otherwise hold NULL twice). */
+    private static boolean keyNotNull(Connection c, TableSummary t) throws SQLException {
+        try (var ps = c.prepareStatement("SELECT name, \"notnull\" FROM pragma_table_info(?)")) {
+            ps.setString(1, t.name());
+            Map<String, Boolean> notNull = new HashMap<>();
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    notNull.put(rs.getString(1), rs.getInt(2) != 0);
+                }
+            }
+            return t.primaryKey().stream().allMatch(k -> notNull.getOrDefault(k, false));
+        }
     }
 
     /** The most rows a table not keyed by rowid may have for the streaming preview (hashes in memory). */
@@ -165,7 +200,12 @@ final class SqliteStreamingPreview implements StreamingPreview {
             return;
         }
         if (entry.kind() == ManifestEntry.Kind.FINISH) {
-            new SqliteFinishParser(entry.name()).parse(content); // refused here as a restore would refuse it
+            SqliteFinishParser.Finish finish = new SqliteFinishParser(entry.name()).parse(content);
+            String recorded = manifest.source().properties().get("user_version");
+            if (!columns.keySet().containsAll(finish.sequences().keySet())
+                    || (recorded != null && !recorded.equals(String.valueOf(finish.userVersion())))) {
+                throw new Unsuitable("the finish entry does not match the manifest"); // the staging says how
+            }
             return;
         }
         if (entry.kind() != ManifestEntry.Kind.DATA) {
@@ -175,12 +215,15 @@ final class SqliteStreamingPreview implements StreamingPreview {
         if (current != null && current != merge) {
             current.finish(); // its entries are over: one live reader at a time
         }
+        if (merge != null && merge.finished()) {
+            throw new Unsuitable("the entries of table '" + entry.table() + "' are not consecutive");
+        }
         current = merge;
         SqliteInsertParser parser = new SqliteInsertParser(columns, entry.name()).textAsBytes();
-        parser.parse(content, (table, names, values) -> {
+        long rows = parser.parse(content, (table, names, values) -> {
             if (!table.equals(entry.table())) {
                 throw new InvalidArchiveException("entry '" + entry.name() + "' holds rows of table '" + table
-                        + "', not of '" + entry.table() + "'");
+                        + "' but the manifest says it belongs to '" + entry.table() + "'");
             }
             if (merge == null) {
                 added(table);
@@ -188,6 +231,10 @@ final class SqliteStreamingPreview implements StreamingPreview {
                 merge.backupRow(names, values);
             }
         });
+        if (rows != entry.rows()) {
+            throw new InvalidArchiveException("entry '" + entry.name() + "' holds " + rows + " rows; the manifest says "
+                    + entry.rows());
+        }
     }
 
     private final Map<String, long[]> addedOnly = new HashMap<>();
@@ -199,6 +246,9 @@ final class SqliteStreamingPreview implements StreamingPreview {
 
     @Override
     public List<TablePreview> finish() throws Exception {
+        if (current != null) {
+            current.finish(); // its reader stops before any other table's starts
+        }
         List<TablePreview> previews = new ArrayList<>();
         for (TableSummary t : manifest.tables()) {
             Comparison merge = merges.get(t.name());
@@ -213,10 +263,10 @@ final class SqliteStreamingPreview implements StreamingPreview {
                 previews.add(merge.finish());
             }
         }
-        for (TableModel table : live.schema().tables()) {
-            if (!columns.containsKey(table.name())) {
-                long rows = live.countRows(table);
-                previews.add(new TablePreview(table.name(), 0, rows, rows, 0, 0));
+        for (String table : liveTables) {
+            if (!columns.containsKey(table)) {
+                long rows = SqliteDialect.queryLong(live.connection(), "SELECT count(*) FROM " + SqliteSnapshot.quote(table));
+                previews.add(new TablePreview(table, 0, rows, rows, 0, 0));
             }
         }
         return previews;
@@ -260,7 +310,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
                 new java.util.concurrent.ArrayBlockingQueue<>(8);
         private final Thread thread;
         private volatile boolean stop;
-        private volatile Exception failure;
+        private volatile Throwable failure;
         private byte[][] batch = new byte[0][];
         private int next;
         private boolean ended;
@@ -274,26 +324,33 @@ final class SqliteStreamingPreview implements StreamingPreview {
                     while (!stop && cursor.next()) {
                         filling[count++] = cursor.literals(0, n);
                         if (count == BATCH) {
-                            batches.put(filling);
+                            hand(filling);
                             filling = new byte[BATCH][];
                             count = 0;
                         }
                     }
                     if (count > 0) {
-                        batches.put(java.util.Arrays.copyOf(filling, count));
+                        hand(java.util.Arrays.copyOf(filling, count));
                     }
-                } catch (Exception e) {
+                } catch (Throwable e) {
                     failure = e;
                 } finally {
-                    try {
-                        batches.put(new byte[0][]); // the end
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+                    hand(new byte[0][]); // the end
                 }
             }, "backupkit-preview-live-" + table.name());
             thread.setDaemon(true);
             thread.start();
+        }
+
+        /** Queues a batch, unless the reader was told to stop. */
+        private void hand(byte[][] rows) {
+            try {
+                while (!stop && !batches.offer(rows, 10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    // the merge is slower; wait
+                }
+            } catch (InterruptedException e) {
+                stop = true;
+            }
         }
 
         /** The next live row's literals, or null after the last. */
@@ -313,7 +370,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
                     ended = true;
                     if (failure != null) {
                         throw failure instanceof SQLException sql ? sql
-                                : new SQLException("reading the live rows failed: " + failure.getMessage(), failure);
+                                : new SQLException("reading the live rows failed: " + failure, failure);
                     }
                     return null;
                 }
@@ -321,17 +378,23 @@ final class SqliteStreamingPreview implements StreamingPreview {
             return batch[next++];
         }
 
-        /** Stops the thread and waits for it (its cursor must close before the next one opens). */
+        /**
+         * Stops the thread and waits for it, interrupted or not: its cursor uses the snapshot's
+         * connection, which must not be handed back to the pool while it runs.
+         */
         void close() {
             stop = true;
+            boolean interrupted = false;
             while (thread.isAlive()) {
-                batches.clear(); // unblock a put
+                batches.clear();
                 try {
                     thread.join(10);
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
+                    interrupted = true;
                 }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -342,8 +405,11 @@ final class SqliteStreamingPreview implements StreamingPreview {
 
         long backupRows();
 
-        /** Reads what is left of the live table and gives the table's preview. */
+        /** Reads what is left of the live table and gives the table's preview (once; then the same). */
         TablePreview finish() throws Exception;
+
+        /** Whether {@link #finish()} has run. */
+        boolean finished();
 
         void close() throws SQLException;
     }
@@ -361,6 +427,10 @@ final class SqliteStreamingPreview implements StreamingPreview {
 
         Object[] apply(List<String> names, Object[] values) {
             if (names != order) {
+                if (names.size() != manifest.size() || !manifest.containsAll(names)) {
+                    // Columns left out take their defaults in a restore: only SQL knows them.
+                    throw new Unsuitable("an INSERT names other columns than the manifest");
+                }
                 order = names;
                 toManifest = null;
                 if (!names.equals(manifest)) {
@@ -417,7 +487,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
         private final SqliteRecordLiterals renderer;
         private final ColumnOrder order;
         private final boolean[] compared;
-        private final Map<String, byte[]> backup = new HashMap<>();
+        private final Map<java.nio.ByteBuffer, byte[]> backup = new HashMap<>();
         private long backupRows;
 
         /**
@@ -439,14 +509,12 @@ final class SqliteStreamingPreview implements StreamingPreview {
         @Override
         public void backupRow(List<String> names, Object[] values) throws Exception {
             if (++backupRows > SMALL_TABLE_ROWS) {
-                throw new InvalidArchiveException("table '" + summary.name() + "' has more rows in its data entries"
-                        + " than the manifest's " + summary.rows());
+                throw new Unsuitable("table '" + summary.name() + "' has more rows than the manifest says");
             }
             byte[] row = renderer.renderValues(order.apply(names, values));
-            int[] starts = starts(row);
+            int[] starts = spans(row, table.columns().size());
             if (backup.put(key(row, starts), hash(row, starts)) != null) {
-                throw new InvalidArchiveException("table '" + summary.name() + "': two rows of the archive have the"
-                        + " same primary key");
+                throw new Unsuitable("table '" + summary.name() + "': two rows have the same key");
             }
         }
 
@@ -469,7 +537,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
                 while (cursor.next()) {
                     liveRows++;
                     byte[] row = cursor.literals(0, table.columns().size());
-                    int[] starts = starts(row);
+                    int[] starts = spans(row, table.columns().size());
                     byte[] hash = backup.remove(key(row, starts));
                     if (hash == null) {
                         lost++;
@@ -483,43 +551,31 @@ final class SqliteStreamingPreview implements StreamingPreview {
             return result;
         }
 
-        /** Where each column's literal starts in a rendered row, and one past the end. */
-        private int[] starts(byte[] row) {
-            int[] starts = new int[table.columns().size() + 1];
-            int p = 0;
-            for (int c = 0; c < starts.length - 1; c++) {
-                starts[c] = p;
-                p = skipLiteral(row, p) + 1;
-            }
-            starts[starts.length - 1] = p;
-            return starts;
-        }
-
-        /** The key's literals, joined by NUL (which no literal holds: TEXT with NUL is written in hex). */
-        private String key(byte[] row, int[] starts) {
-            StringBuilder key = new StringBuilder();
+        /** SHA-256 of the key's literals (numbers in canonical form), each followed by NUL. */
+        private java.nio.ByteBuffer key(byte[] row, int[] starts) {
+            java.security.MessageDigest digest = sha256();
             for (int k : keyColumns) {
-                key.append(new String(row, starts[k], Math.max(0, starts[k + 1] - 1 - starts[k]),
-                        java.nio.charset.StandardCharsets.ISO_8859_1)).append('\0');
+                digest.update(canonical(row, starts[k], starts[k + 1] - 1));
+                digest.update((byte) 0);
             }
-            return key.toString();
+            return java.nio.ByteBuffer.wrap(digest.digest());
         }
 
-        /** SHA-256 of the compared columns' literals. */
+        /** SHA-256 of the compared columns' literals (numbers in canonical form). */
         private byte[] hash(byte[] row, int[] starts) {
-            java.security.MessageDigest digest;
-            try {
-                digest = java.security.MessageDigest.getInstance("SHA-256");
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            java.security.MessageDigest digest = sha256();
             for (int c = 0; c < compared.length; c++) {
                 if (compared[c]) {
-                    digest.update(row, starts[c], Math.max(0, Math.min(row.length, starts[c + 1]) - starts[c]));
+                    digest.update(canonical(row, starts[c], starts[c + 1] - 1));
                     digest.update((byte) 0);
                 }
             }
             return digest.digest();
+        }
+
+        @Override
+        public boolean finished() {
+            return result != null;
         }
 
         @Override
@@ -547,12 +603,23 @@ final class SqliteStreamingPreview implements StreamingPreview {
         private long changed;
         private long added;
 
-        RowidMerge(TableSummary summary, TableModel table, int key) {
+        private final boolean[] compared;
+
+        RowidMerge(TableSummary summary, TableModel table, int key, List<String> declared) {
             this.summary = summary;
             this.table = table;
             this.key = key;
             this.renderer = renderer(table);
             this.order = new ColumnOrder(summary.columns());
+            this.compared = new boolean[summary.columns().size()];
+            for (int i = 0; i < compared.length; i++) {
+                compared[i] = declared.contains(summary.columns().get(i));
+            }
+        }
+
+        @Override
+        public boolean finished() {
+            return result != null;
         }
 
         @Override
@@ -564,12 +631,10 @@ final class SqliteStreamingPreview implements StreamingPreview {
         public void backupRow(List<String> names, Object[] values) throws Exception {
             Object[] row = order.apply(names, values);
             if (!(row[key] instanceof Long rowid)) {
-                throw new InvalidArchiveException("table '" + summary.name() + "': a row's rowid ("
-                        + summary.columns().get(key) + ") is not an integer");
+                throw new Unsuitable("table '" + summary.name() + "': a rowid that is not an integer");
             }
             if (anyBackupRow && rowid <= lastBackupKey) {
-                throw new InvalidArchiveException("table '" + summary.name() + "': the archive's rows are not in"
-                        + " rowid order (" + rowid + " after " + lastBackupKey + ")");
+                throw new Unsuitable("table '" + summary.name() + "': rows out of rowid order");
             }
             anyBackupRow = true;
             lastBackupKey = rowid;
@@ -577,7 +642,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
             byte[] rendered = renderer.renderValues(row);
             advanceLiveTo(rowid);
             if (!liveDone && liveKey == rowid) {
-                if (!java.util.Arrays.equals(rendered, liveRow)) {
+                if (!java.util.Arrays.equals(rendered, liveRow) && !sameValues(rendered, liveRow, compared)) {
                     changed++;
                 }
                 nextLive();
@@ -644,6 +709,65 @@ final class SqliteStreamingPreview implements StreamingPreview {
             } catch (NumberFormatException e) {
                 throw new SQLException("table " + summary.name() + ": a live row's rowid is not an integer");
             }
+        }
+    }
+
+    /** Where each of {@code columns} literals starts in a rendered row, and one past the end. */
+    static int[] spans(byte[] row, int columns) {
+        int[] starts = new int[columns + 1];
+        int p = 0;
+        for (int c = 0; c < columns; c++) {
+            starts[c] = p;
+            p = skipLiteral(row, p) + 1;
+        }
+        starts[columns] = Math.max(p, row.length + 1);
+        return starts;
+    }
+
+    /**
+     * Whether two rendered rows hold the same values in the compared columns as SQL's {@code IS}
+     * sees them: equal literals, or numbers of equal value ({@code 1} and {@code 1.0}, {@code 0.0}
+     * and {@code -0.0}).
+     */
+    static boolean sameValues(byte[] a, byte[] b, boolean[] compared) {
+        int[] as = spans(a, compared.length);
+        int[] bs = spans(b, compared.length);
+        for (int c = 0; c < compared.length; c++) {
+            if (compared[c] && !java.util.Arrays.equals(canonical(a, as[c], as[c + 1] - 1),
+                    canonical(b, bs[c], bs[c + 1] - 1))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A literal's bytes, or for a number its value in one canonical spelling. */
+    static byte[] canonical(byte[] row, int start, int end) {
+        end = Math.min(end, row.length);
+        if (start < end && (row[start] == '-' || (row[start] >= '0' && row[start] <= '9'))) {
+            String number = new String(row, start, end - start, java.nio.charset.StandardCharsets.US_ASCII);
+            try {
+                java.math.BigDecimal value = new java.math.BigDecimal(number);
+                if (value.abs().compareTo(INFINITE) >= 0) {
+                    return (value.signum() < 0 ? "-inf" : "inf").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                }
+                return (value.signum() == 0 ? "0" : value.stripTrailingZeros().toString())
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            } catch (NumberFormatException e) {
+                // not a number after all: compare the bytes
+            }
+        }
+        return java.util.Arrays.copyOfRange(row, start, Math.max(start, end));
+    }
+
+    /** Decimals at least this large are infinite as SQLite reads them ({@code 9e999}). */
+    private static final java.math.BigDecimal INFINITE = new java.math.BigDecimal("1e309");
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
