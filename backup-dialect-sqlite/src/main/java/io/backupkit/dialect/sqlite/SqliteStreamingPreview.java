@@ -452,6 +452,18 @@ final class SqliteStreamingPreview implements StreamingPreview {
         }
     }
 
+    /**
+     * Which of a table's columns are compared: its own, not a rowid the backup added (a table keyed
+     * otherwise keeps its rowid, which changes on every upsert), as the staging compares them.
+     */
+    private static boolean[] compared(TableSummary summary, List<String> declared) {
+        boolean[] compared = new boolean[summary.columns().size()];
+        for (int i = 0; i < compared.length; i++) {
+            compared[i] = declared.contains(summary.columns().get(i));
+        }
+        return compared;
+    }
+
     private SqliteRecordLiterals renderer(TableModel table) {
         boolean[] negativeZero = new boolean[table.columns().size()];
         for (int i = 0; i < negativeZero.length; i++) {
@@ -490,20 +502,14 @@ final class SqliteStreamingPreview implements StreamingPreview {
         private final Map<java.nio.ByteBuffer, byte[]> backup = new HashMap<>();
         private long backupRows;
 
-        /**
-         * @param declared the table's own columns: a rowid the backup added (a table keyed
-         *                 otherwise keeps its rowid) changes on every upsert and is not compared
-         */
+        /** @param declared the table's own columns (see {@link #compared}) */
         SmallTableCompare(TableSummary summary, TableModel table, List<String> declared) {
             this.summary = summary;
             this.table = table;
             this.keyColumns = summary.primaryKey().stream().mapToInt(summary.columns()::indexOf).toArray();
             this.renderer = renderer(table);
             this.order = new ColumnOrder(summary.columns());
-            this.compared = new boolean[summary.columns().size()];
-            for (int i = 0; i < compared.length; i++) {
-                compared[i] = declared.contains(summary.columns().get(i));
-            }
+            this.compared = compared(summary, declared);
         }
 
         @Override
@@ -611,10 +617,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
             this.key = key;
             this.renderer = renderer(table);
             this.order = new ColumnOrder(summary.columns());
-            this.compared = new boolean[summary.columns().size()];
-            for (int i = 0; i < compared.length; i++) {
-                compared[i] = declared.contains(summary.columns().get(i));
-            }
+            this.compared = compared(summary, declared);
         }
 
         @Override
