@@ -72,7 +72,10 @@ public final class RestoreRun {
         try {
             streaming = restorer.streamingPreview(config.dataSource(), manifest, config.options().tempDirectory());
         } catch (Exception e) {
-            LOG.warn("previewing backup {} by streaming failed ({}); staging it instead", id, e.getMessage());
+            if (Thread.currentThread().isInterrupted()) {
+                throw new BackupException("previewing backup " + id + " failed: " + e.getMessage(), e);
+            }
+            LOG.warn("previewing backup {} by streaming failed; staging it instead", id, e);
         }
         if (streaming.isPresent()) {
             try (io.backupkit.spi.StreamingPreview merge = streaming.get()) {
@@ -82,16 +85,14 @@ public final class RestoreRun {
                 RestorePreview preview = buildPreview(manifest, tables, merge.liveSchema(), merge.liveSchemaVersion());
                 report(Phase.DONE, manifest);
                 return preview;
+            } catch (io.backupkit.spi.StreamingPreview.Unsuitable e) {
+                // Thrown as it is only from an intact entry (a damaged one is reported as damaged).
+                LOG.info("backup {} does not suit a streaming preview ({}); staging it instead", id, e.getMessage());
+                report(Phase.STAGE, manifest); // the staging reads the archive again from its start
+            } catch (BackupException e) {
+                throw e;
             } catch (Exception e) {
-                io.backupkit.spi.StreamingPreview.Unsuitable unsuitable = unsuitable(e);
-                if (unsuitable == null) {
-                    if (e instanceof BackupException b) {
-                        throw b;
-                    }
-                    throw new BackupException("previewing backup " + id + " failed: " + e.getMessage(), e);
-                }
-                LOG.info("backup {} does not suit a streaming preview ({}); staging it instead", id,
-                        unsuitable.getMessage());
+                throw new BackupException("previewing backup " + id + " failed: " + e.getMessage(), e);
             }
         }
         try (Staged staged = stage(restorer, manifest, false, true, false)) {
@@ -108,15 +109,6 @@ public final class RestoreRun {
         } catch (Exception e) {
             throw new BackupException("previewing backup " + id + " failed: " + e.getMessage(), e);
         }
-    }
-
-    private static io.backupkit.spi.StreamingPreview.Unsuitable unsuitable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof io.backupkit.spi.StreamingPreview.Unsuitable u) {
-                return u;
-            }
-        }
-        return null;
     }
 
     /** Merges the selected tables or rows of {@code id} into the live database. */

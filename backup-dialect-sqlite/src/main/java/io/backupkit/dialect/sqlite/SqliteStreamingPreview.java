@@ -39,12 +39,13 @@ import javax.sql.DataSource;
  * rendered again with the live side's renderer, so equal stored values compare equal byte for
  * byte, whatever version of the library wrote the archive.
  *
- * <p>It is offered only when every table of the backup can be merged so: the live database is in
- * WAL mode and read from its pages, and each table the backup has is, live, the same ordinary rowid
- * table (the same {@code CREATE TABLE} text) keyed by its rowid or an {@code INTEGER PRIMARY KEY}.
- * Otherwise (a changed schema, WITHOUT ROWID or virtual tables, another key) the preview stages the
- * archive and compares with SQL, as before. "Changed" means the stored value differs, storage class
- * included ({@code 1} and {@code 1.0} differ here; SQL's {@code IS NOT} calls them equal).
+ * <p>It is offered only when every table can be compared so: the live database is in WAL mode and
+ * read from its pages, and each table the backup has is, live, the same table (the same {@code
+ * CREATE TABLE} text, no collation, not STRICT) keyed by its rowid or an {@code INTEGER PRIMARY
+ * KEY}, or a small table with a NOT NULL key (compared by a hash per row). An archive that turns out
+ * not to suit it throws {@link Unsuitable}, and the preview stages the archive instead. "Changed"
+ * means a value differs as SQL's {@code IS} sees it: numbers by exact value. Constraint checks
+ * (NOT NULL, CHECK, UNIQUE) are left to the restore. See docs/restore.md.
  */
 final class SqliteStreamingPreview implements StreamingPreview {
 
@@ -126,7 +127,9 @@ final class SqliteStreamingPreview implements StreamingPreview {
             // (numbers aside, see sameValues), as SQL's IS compares them.
             if (table == null || sql == null || !sql.equals(liveSql.get(t.name())) || table.kind() != TableModel.Kind.TABLE
                     || !table.columns().stream().map(ColumnModel::name).toList().equals(t.columns())
-                    || sql.toUpperCase(java.util.Locale.ROOT).contains("COLLATE")) {
+                    || sql.toUpperCase(java.util.Locale.ROOT).contains("COLLATE")
+                    || sql.toUpperCase(java.util.Locale.ROOT).matches("(?s).*\\)\\s*(WITHOUT\\s+ROWID\\s*,\\s*)?STRICT\\b.*")) {
+                // STRICT tables refuse values of the wrong type at restore: the staging checks them
                 return false;
             }
             List<String> declared = declaredColumns(c, t.name());
@@ -279,7 +282,9 @@ final class SqliteStreamingPreview implements StreamingPreview {
 
     @Override
     public String liveSchemaVersion() throws SQLException {
-        return SqliteStaging.liveSchemaVersionOf(livePath);
+        // As the staging says it: none for a live file without any schema object.
+        return SqliteDialect.queryLong(live.connection(), "SELECT count(*) FROM sqlite_schema") > 0
+                ? SqliteStaging.liveSchemaVersionOf(livePath) : null;
     }
 
     @Override
@@ -344,12 +349,14 @@ final class SqliteStreamingPreview implements StreamingPreview {
 
         /** Queues a batch, unless the reader was told to stop. */
         private void hand(byte[][] rows) {
-            try {
-                while (!stop && !batches.offer(rows, 10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    // the merge is slower; wait
+            while (!stop) {
+                try {
+                    if (batches.offer(rows, 10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    // nobody interrupts this thread but close(), which sets stop; keep trying until then
                 }
-            } catch (InterruptedException e) {
-                stop = true;
             }
         }
 
@@ -464,6 +471,54 @@ final class SqliteStreamingPreview implements StreamingPreview {
         return compared;
     }
 
+    /**
+     * SQLite's column affinity of each column, from its declared type: what a restore's INSERT
+     * would convert a value to.
+     */
+    private static char[] affinities(TableModel table) {
+        char[] affinity = new char[table.columns().size()];
+        for (int i = 0; i < affinity.length; i++) {
+            String type = table.columns().get(i).declaredType().toUpperCase(java.util.Locale.ROOT);
+            affinity[i] = type.contains("INT") ? 'I'
+                    : type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") ? 'T'
+                    : type.isEmpty() || type.contains("BLOB") ? 'B'
+                    : type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB") ? 'R'
+                    : 'N';
+        }
+        return affinity;
+    }
+
+    private static final java.util.regex.Pattern NUMERIC_TEXT =
+            java.util.regex.Pattern.compile("\\s*[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?\\s*");
+
+    /**
+     * Throws {@link Unsuitable} when a restore's INSERT would store a parsed value in another
+     * storage class than it has (TEXT {@code '1'} in an INTEGER column, {@code 5} in a TEXT one):
+     * a backup never writes such values, an edited archive may, and only SQL applies the rules.
+     */
+    private static void requireStoredAsIs(char[] affinity, Object[] values, String table) {
+        for (int i = 0; i < values.length; i++) {
+            Object v = values[i];
+            boolean converts = switch (affinity[i]) {
+                case 'T' -> v instanceof Long || v instanceof Double;
+                case 'R' -> v instanceof Long || isNumericText(v);
+                case 'I', 'N' -> isNumericText(v) || (v instanceof Double d && d == Math.rint(d)
+                        && Math.abs(d) < 0x1p63);
+                default -> false;
+            };
+            if (converts) {
+                throw new Unsuitable("table '" + table + "': a value the column's affinity would convert");
+            }
+        }
+    }
+
+    private static boolean isNumericText(Object v) {
+        byte[] bytes = v instanceof SqliteText t ? t.bytes()
+                : v instanceof String s ? s.getBytes(java.nio.charset.StandardCharsets.UTF_8) : null;
+        return bytes != null && bytes.length < 400
+                && NUMERIC_TEXT.matcher(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1)).matches();
+    }
+
     private SqliteRecordLiterals renderer(TableModel table) {
         boolean[] negativeZero = new boolean[table.columns().size()];
         for (int i = 0; i < negativeZero.length; i++) {
@@ -499,6 +554,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
         private final SqliteRecordLiterals renderer;
         private final ColumnOrder order;
         private final boolean[] compared;
+        private final char[] affinity;
         private final Map<java.nio.ByteBuffer, byte[]> backup = new HashMap<>();
         private long backupRows;
 
@@ -506,6 +562,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
         SmallTableCompare(TableSummary summary, TableModel table, List<String> declared) {
             this.summary = summary;
             this.table = table;
+            this.affinity = affinities(table);
             this.keyColumns = summary.primaryKey().stream().mapToInt(summary.columns()::indexOf).toArray();
             this.renderer = renderer(table);
             this.order = new ColumnOrder(summary.columns());
@@ -517,7 +574,9 @@ final class SqliteStreamingPreview implements StreamingPreview {
             if (++backupRows > SMALL_TABLE_ROWS) {
                 throw new Unsuitable("table '" + summary.name() + "' has more rows than the manifest says");
             }
-            byte[] row = renderer.renderValues(order.apply(names, values));
+            Object[] ordered = order.apply(names, values);
+            requireStoredAsIs(affinity, ordered, summary.name());
+            byte[] row = renderer.renderValues(ordered);
             int[] starts = spans(row, table.columns().size());
             if (backup.put(key(row, starts), hash(row, starts)) != null) {
                 throw new Unsuitable("table '" + summary.name() + "': two rows have the same key");
@@ -610,10 +669,12 @@ final class SqliteStreamingPreview implements StreamingPreview {
         private long added;
 
         private final boolean[] compared;
+        private final char[] affinity;
 
         RowidMerge(TableSummary summary, TableModel table, int key, List<String> declared) {
             this.summary = summary;
             this.table = table;
+            this.affinity = affinities(table);
             this.key = key;
             this.renderer = renderer(table);
             this.order = new ColumnOrder(summary.columns());
@@ -633,6 +694,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
         @Override
         public void backupRow(List<String> names, Object[] values) throws Exception {
             Object[] row = order.apply(names, values);
+            requireStoredAsIs(affinity, row, summary.name());
             if (!(row[key] instanceof Long rowid)) {
                 throw new Unsuitable("table '" + summary.name() + "': a rowid that is not an integer");
             }
@@ -744,15 +806,26 @@ final class SqliteStreamingPreview implements StreamingPreview {
         return true;
     }
 
-    /** A literal's bytes, or for a number its value in one canonical spelling. */
+    /**
+     * A literal's bytes, or for a number its exact value in one canonical spelling: an INTEGER's
+     * digits, a REAL's exact binary value (what SQLite compares, not the digits {@code quote()}
+     * chose), so {@code 1} and {@code 1.0} agree and {@code 1234567890123450000} and the REAL
+     * {@code 1.23456789012345e+18} do not.
+     */
     static byte[] canonical(byte[] row, int start, int end) {
         end = Math.min(end, row.length);
         if (start < end && (row[start] == '-' || (row[start] >= '0' && row[start] <= '9'))) {
             String number = new String(row, start, end - start, java.nio.charset.StandardCharsets.US_ASCII);
             try {
-                java.math.BigDecimal value = new java.math.BigDecimal(number);
-                if (value.abs().compareTo(INFINITE) >= 0) {
-                    return (value.signum() < 0 ? "-inf" : "inf").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                java.math.BigDecimal value;
+                if (number.indexOf('.') >= 0 || number.indexOf('e') >= 0 || number.indexOf('E') >= 0) {
+                    double d = Double.parseDouble(number);
+                    if (Double.isInfinite(d)) {
+                        return (d < 0 ? "-inf" : "inf").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    }
+                    value = new java.math.BigDecimal(d);
+                } else {
+                    value = new java.math.BigDecimal(number);
                 }
                 return (value.signum() == 0 ? "0" : value.stripTrailingZeros().toString())
                         .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -762,9 +835,6 @@ final class SqliteStreamingPreview implements StreamingPreview {
         }
         return java.util.Arrays.copyOfRange(row, start, Math.max(start, end));
     }
-
-    /** Decimals at least this large are infinite as SQLite reads them ({@code 9e999}). */
-    private static final java.math.BigDecimal INFINITE = new java.math.BigDecimal("1e309");
 
     private static java.security.MessageDigest sha256() {
         try {
