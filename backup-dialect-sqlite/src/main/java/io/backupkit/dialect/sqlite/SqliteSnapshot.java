@@ -566,11 +566,20 @@ final class SqliteSnapshot implements Snapshot {
      * a STRICT table) keeps the sign, which {@code quote()} then drops.
      */
     static boolean mayHoldNegativeZero(String declaredType) {
+        return affinity(declaredType) == 'B' || declaredType.equalsIgnoreCase("ANY");
+    }
+
+    /**
+     * A declared type's column affinity by SQLite's rules, in their order: {@code I}NTEGER,
+     * {@code T}EXT, {@code B}LOB (none), {@code R}EAL or {@code N}UMERIC.
+     */
+    static char affinity(String declaredType) {
         String type = declaredType.toUpperCase(Locale.ROOT);
-        if (type.contains("INT") || type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT")) {
-            return false;
-        }
-        return type.isEmpty() || type.contains("BLOB") || type.equals("ANY");
+        return type.contains("INT") ? 'I'
+                : type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") ? 'T'
+                : type.isEmpty() || type.contains("BLOB") ? 'B'
+                : type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB") ? 'R'
+                : 'N';
     }
 
     /** SQLite functions take at most this many arguments in a default build (SQLITE_MAX_FUNCTION_ARG). */

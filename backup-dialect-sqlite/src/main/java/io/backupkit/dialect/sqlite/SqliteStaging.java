@@ -528,10 +528,14 @@ final class SqliteStaging implements Staging {
         if (livePath == null || !Files.exists(livePath)) {
             return false;
         }
-        try (Connection c = readOnly(livePath); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_schema")) {
-            return rs.next() && rs.getLong(1) > 0;
+        try (Connection c = readOnly(livePath)) {
+            return hasSchema(c);
         }
+    }
+
+    /** Whether a database holds any schema object (a file SQLite just created holds none). */
+    static boolean hasSchema(Connection c) throws SQLException {
+        return SqliteDialect.queryLong(c, "SELECT count(*) FROM sqlite_schema") > 0;
     }
 
     @Override
@@ -540,24 +544,29 @@ final class SqliteStaging implements Staging {
     }
 
     /** The tables of the database at {@code livePath} and their columns (hidden ones left out). */
-    static Map<String, List<String>> liveSchemaOf(Path livePath) throws SQLException {
+    private static Map<String, List<String>> liveSchemaOf(Path livePath) throws SQLException {
         Map<String, List<String>> live = new LinkedHashMap<>();
         try (Connection c = readOnly(livePath)) {
             for (String table : liveTables(c, "main")) {
-                List<String> names = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0 ORDER BY cid")) {
-                    ps.setString(1, table);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            names.add(rs.getString(1));
-                        }
-                    }
-                }
-                live.put(table, names);
+                live.put(table, declaredColumns(c, table));
             }
         }
         return live;
+    }
+
+    /** A table's own columns, hidden ones left out, in their order. */
+    static List<String> declaredColumns(Connection c, String table) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0 ORDER BY cid")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
     }
 
     static List<String> liveTables(Connection c, String schema) throws SQLException {
@@ -580,7 +589,7 @@ final class SqliteStaging implements Staging {
     }
 
     /** The {@code user_version} of the database at {@code livePath}. */
-    static String liveSchemaVersionOf(Path livePath) throws SQLException {
+    private static String liveSchemaVersionOf(Path livePath) throws SQLException {
         try (Connection c = readOnly(livePath); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("PRAGMA user_version")) {
             return rs.next() ? rs.getString(1) : "0";

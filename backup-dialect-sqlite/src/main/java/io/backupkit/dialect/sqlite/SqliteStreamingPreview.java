@@ -51,14 +51,12 @@ final class SqliteStreamingPreview implements StreamingPreview {
 
     private final BackupManifest manifest;
     private final SqliteSnapshot live;
-    private final Path livePath;
     private final Map<String, Comparison> merges = new LinkedHashMap<>();
     private final Map<String, List<String>> columns = new HashMap<>();
 
-    private SqliteStreamingPreview(BackupManifest manifest, SqliteSnapshot live, Path livePath) {
+    private SqliteStreamingPreview(BackupManifest manifest, SqliteSnapshot live) {
         this.manifest = manifest;
         this.live = live;
-        this.livePath = livePath;
         for (TableSummary t : manifest.tables()) {
             columns.put(t.name(), t.columns());
         }
@@ -85,7 +83,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
             if (!snapshot.readsPages()) {
                 return Optional.empty();
             }
-            SqliteStreamingPreview preview = new SqliteStreamingPreview(manifest, snapshot, livePath);
+            SqliteStreamingPreview preview = new SqliteStreamingPreview(manifest, snapshot);
             if (!preview.planMerges()) {
                 return Optional.empty();
             }
@@ -132,7 +130,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
                 // STRICT tables refuse values of the wrong type at restore: the staging checks them
                 return false;
             }
-            List<String> declared = declaredColumns(c, t.name());
+            List<String> declared = SqliteStaging.declaredColumns(c, t.name());
             Optional<SqliteTableLayout> layout = live.isRowidTable(t.name())
                     ? SqliteTableLayout.of(c, table) : Optional.empty();
             int key = -1;
@@ -162,20 +160,6 @@ final class SqliteStreamingPreview implements StreamingPreview {
     }
 
     private List<String> liveTables;
-
-    /** A table's own columns (not the hidden ones), in the snapshot. */
-    private static List<String> declaredColumns(Connection c, String table) throws SQLException {
-        List<String> names = new ArrayList<>();
-        try (var ps = c.prepareStatement("SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0 ORDER BY cid")) {
-            ps.setString(1, table);
-            try (var rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    names.add(rs.getString(1));
-                }
-            }
-        }
-        return names;
-    }
 
     /** Whether every key column is NOT NULL (a rowid table's key may otherwise hold NULL twice). */
     private static boolean keyNotNull(Connection c, TableSummary t) throws SQLException {
@@ -255,7 +239,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
         List<TablePreview> previews = new ArrayList<>();
         for (TableSummary t : manifest.tables()) {
             Comparison merge = merges.get(t.name());
-            long backupRows = merge != null ? merge.backupRows() : addedOnly.getOrDefault(t.name(), new long[1])[0];
+            long backupRows = merge != null ? merge.backupRows : addedOnly.getOrDefault(t.name(), new long[1])[0];
             if (backupRows != t.rows()) {
                 throw new InvalidArchiveException("table '" + t.name() + "' has " + backupRows
                         + " rows in its data entries; the manifest says " + t.rows());
@@ -277,14 +261,18 @@ final class SqliteStreamingPreview implements StreamingPreview {
 
     @Override
     public Map<String, List<String>> liveSchema() throws SQLException {
-        return SqliteStaging.liveSchemaOf(livePath);
+        Map<String, List<String>> schema = new LinkedHashMap<>();
+        for (String table : liveTables) {
+            schema.put(table, SqliteStaging.declaredColumns(live.connection(), table));
+        }
+        return schema;
     }
 
     @Override
     public String liveSchemaVersion() throws SQLException {
         // As the staging says it: none for a live file without any schema object.
-        return SqliteDialect.queryLong(live.connection(), "SELECT count(*) FROM sqlite_schema") > 0
-                ? SqliteStaging.liveSchemaVersionOf(livePath) : null;
+        return SqliteStaging.hasSchema(live.connection())
+                ? SqliteDialect.queryString(live.connection(), "PRAGMA user_version") : null;
     }
 
     @Override
@@ -406,19 +394,48 @@ final class SqliteStreamingPreview implements StreamingPreview {
         }
     }
 
-    /** The comparison of one table: archive rows fed in order, then the live rest. */
-    private interface Comparison {
-        void backupRow(List<String> names, Object[] values) throws Exception;
+    /**
+     * The comparison of one table: archive rows fed in order, then the live rest. Holds what both
+     * kinds share: the column order, the affinity check, the renderer and the result.
+     */
+    private abstract class Comparison {
+        final TableSummary summary;
+        final TableModel table;
+        final SqliteRecordLiterals renderer;
+        final boolean[] compared;
+        private final ColumnOrder order;
+        private final char[] affinity;
+        long backupRows;
+        TablePreview result;
 
-        long backupRows();
+        /** @param declared the table's own columns (see {@link #compared}) */
+        Comparison(TableSummary summary, TableModel table, List<String> declared) {
+            this.summary = summary;
+            this.table = table;
+            this.renderer = renderer(table);
+            this.compared = compared(summary, declared);
+            this.order = new ColumnOrder(summary.columns());
+            this.affinity = affinities(table);
+        }
+
+        /** An archive row's values in the manifest's column order, as a restore would store them. */
+        Object[] ordered(List<String> names, Object[] values) {
+            Object[] row = order.apply(names, values);
+            requireStoredAsIs(affinity, row, summary.name());
+            return row;
+        }
+
+        abstract void backupRow(List<String> names, Object[] values) throws Exception;
 
         /** Reads what is left of the live table and gives the table's preview (once; then the same). */
-        TablePreview finish() throws Exception;
+        abstract TablePreview finish() throws Exception;
 
         /** Whether {@link #finish()} has run. */
-        boolean finished();
+        final boolean finished() {
+            return result != null;
+        }
 
-        void close() throws SQLException;
+        abstract void close() throws SQLException;
     }
 
     /** Parsed values in a manifest's column order, whatever order the archive's statements name them in. */
@@ -478,12 +495,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
     private static char[] affinities(TableModel table) {
         char[] affinity = new char[table.columns().size()];
         for (int i = 0; i < affinity.length; i++) {
-            String type = table.columns().get(i).declaredType().toUpperCase(java.util.Locale.ROOT);
-            affinity[i] = type.contains("INT") ? 'I'
-                    : type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") ? 'T'
-                    : type.isEmpty() || type.contains("BLOB") ? 'B'
-                    : type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB") ? 'R'
-                    : 'N';
+            affinity[i] = SqliteSnapshot.affinity(table.columns().get(i).declaredType());
         }
         return affinity;
     }
@@ -547,36 +559,21 @@ final class SqliteStreamingPreview implements StreamingPreview {
      * A small table keyed otherwise than by rowid: the archive's rows are kept as key and SHA-256
      * of their literals (at most {@value #SMALL_TABLE_ROWS}), then the live rows are looked up.
      */
-    private final class SmallTableCompare implements Comparison {
-        private final TableSummary summary;
-        private final TableModel table;
+    private final class SmallTableCompare extends Comparison {
         private final int[] keyColumns;
-        private final SqliteRecordLiterals renderer;
-        private final ColumnOrder order;
-        private final boolean[] compared;
-        private final char[] affinity;
         private final Map<java.nio.ByteBuffer, byte[]> backup = new HashMap<>();
-        private long backupRows;
 
-        /** @param declared the table's own columns (see {@link #compared}) */
         SmallTableCompare(TableSummary summary, TableModel table, List<String> declared) {
-            this.summary = summary;
-            this.table = table;
-            this.affinity = affinities(table);
+            super(summary, table, declared);
             this.keyColumns = summary.primaryKey().stream().mapToInt(summary.columns()::indexOf).toArray();
-            this.renderer = renderer(table);
-            this.order = new ColumnOrder(summary.columns());
-            this.compared = compared(summary, declared);
         }
 
         @Override
-        public void backupRow(List<String> names, Object[] values) throws Exception {
+        void backupRow(List<String> names, Object[] values) throws Exception {
             if (++backupRows > SMALL_TABLE_ROWS) {
                 throw new Unsuitable("table '" + summary.name() + "' has more rows than the manifest says");
             }
-            Object[] ordered = order.apply(names, values);
-            requireStoredAsIs(affinity, ordered, summary.name());
-            byte[] row = renderer.renderValues(ordered);
+            byte[] row = renderer.renderValues(ordered(names, values));
             int[] starts = spans(row, table.columns().size());
             if (backup.put(key(row, starts), hash(row, starts)) != null) {
                 throw new Unsuitable("table '" + summary.name() + "': two rows have the same key");
@@ -584,14 +581,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
         }
 
         @Override
-        public long backupRows() {
-            return backupRows;
-        }
-
-        private TablePreview result;
-
-        @Override
-        public TablePreview finish() throws SQLException {
+        TablePreview finish() throws SQLException {
             if (result != null) {
                 return result;
             }
@@ -639,62 +629,33 @@ final class SqliteStreamingPreview implements StreamingPreview {
         }
 
         @Override
-        public boolean finished() {
-            return result != null;
-        }
-
-        @Override
-        public void close() {
+        void close() {
             backup.clear();
         }
     }
 
     /** The merge of a table keyed by rowid: the live cursor, one row ahead, and the counts. */
-    private final class RowidMerge implements Comparison {
-        private final TableSummary summary;
-        private final TableModel table;
+    private final class RowidMerge extends Comparison {
         private final int key;
-        private final SqliteRecordLiterals renderer;
         private LiveRows rows;
         private boolean liveDone;
         private long liveKey;
         private byte[] liveRow;
         private long lastBackupKey = Long.MIN_VALUE;
         private boolean anyBackupRow;
-        private final ColumnOrder order;
-        private long backupRows;
         private long liveRows;
         private long lost;
         private long changed;
         private long added;
 
-        private final boolean[] compared;
-        private final char[] affinity;
-
         RowidMerge(TableSummary summary, TableModel table, int key, List<String> declared) {
-            this.summary = summary;
-            this.table = table;
-            this.affinity = affinities(table);
+            super(summary, table, declared);
             this.key = key;
-            this.renderer = renderer(table);
-            this.order = new ColumnOrder(summary.columns());
-            this.compared = compared(summary, declared);
         }
 
         @Override
-        public boolean finished() {
-            return result != null;
-        }
-
-        @Override
-        public long backupRows() {
-            return backupRows;
-        }
-
-        @Override
-        public void backupRow(List<String> names, Object[] values) throws Exception {
-            Object[] row = order.apply(names, values);
-            requireStoredAsIs(affinity, row, summary.name());
+        void backupRow(List<String> names, Object[] values) throws Exception {
+            Object[] row = ordered(names, values);
             if (!(row[key] instanceof Long rowid)) {
                 throw new Unsuitable("table '" + summary.name() + "': a rowid that is not an integer");
             }
@@ -740,7 +701,7 @@ final class SqliteStreamingPreview implements StreamingPreview {
 
         /** Every live row the archive did not reach is lost. */
         @Override
-        public TablePreview finish() throws SQLException {
+        TablePreview finish() throws SQLException {
             if (result == null) {
                 advanceLiveTo(Long.MIN_VALUE);
                 while (!liveDone) {
@@ -753,10 +714,8 @@ final class SqliteStreamingPreview implements StreamingPreview {
             return result;
         }
 
-        private TablePreview result;
-
         @Override
-        public void close() throws SQLException {
+        void close() {
             if (rows != null) {
                 rows.close();
             }
